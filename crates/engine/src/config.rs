@@ -1,0 +1,61 @@
+//! Partner connection configuration as the engine uses it.
+
+use immohub_domain::Separator;
+use immohub_domain::profile::PartnerProfile;
+use immohub_domain::rules::{SyncRules, UnitTypeMapping};
+use serde::{Deserialize, Serialize};
+
+/// One partner connection (as configured in `immohub.toml`, `[[partner]]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartnerConfig {
+    /// Unique name, e.g. `immomio-prod`.
+    pub name: String,
+    /// Partner profile: `immomio`, `casavi`, `everreal` or `generic` (STM-1, STM-2).
+    pub profile: PartnerProfile,
+    /// Separator of composite IDs: one of `-` `_` `.` `/` `|` (GEN-1).
+    #[serde(default)]
+    pub separator: Separator,
+    /// Client numbers synced to this partner (GEN-2). Empty syncs nothing.
+    #[serde(default)]
+    pub clients: Vec<String>,
+    /// Usage-code → unit-type mapping (STM-4); defaults cover common ERP codes.
+    #[serde(default)]
+    pub unit_types: UnitTypeMapping,
+}
+
+impl PartnerConfig {
+    pub fn rules(&self) -> SyncRules {
+        SyncRules {
+            profile: self.profile,
+            separator: self.separator,
+            clients: self.clients.clone(),
+            unit_types: self.unit_types.clone(),
+        }
+    }
+}
+
+/// Knobs of a sync run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncOptions {
+    /// Records per store transaction.
+    pub batch_size: usize,
+    /// Read everything even when a change-timestamp column allows an incremental read.
+    pub full: bool,
+    /// How far before the last seen change timestamp the next incremental read starts, to
+    /// catch ERP transactions that committed late. Re-read rows cost a hash comparison only.
+    pub overlap_seconds: i64,
+    /// `manual`, `schedule`, `api`, `bench`.
+    pub trigger: String,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        Self {
+            batch_size: 1000,
+            full: false,
+            overlap_seconds: 300,
+            trigger: "manual".to_owned(),
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! What the engine needs from an ERP adapter.
+
+use chrono::{DateTime, Utc};
+use futures::stream::BoxStream;
+use immohub_domain::{ErpEntity, RawRecord};
+
+/// A readable ERP. Implemented by [`immohub_erp::ErpSource`]; tests may use their own.
+pub trait ErpRead: Send + Sync {
+    /// Rows of an entity; only rows changed at or after `since` when given and supported.
+    fn rows(
+        &self,
+        entity: ErpEntity,
+        since: Option<DateTime<Utc>>,
+    ) -> BoxStream<'_, Result<RawRecord, String>>;
+
+    /// Key columns of every row of an entity (for deletion detection).
+    fn keys(&self, entity: ErpEntity) -> BoxStream<'_, Result<RawRecord, String>>;
+
+    /// The change-timestamp column of an entity, if the mapping names one.
+    fn changed_column(&self, entity: ErpEntity) -> Option<String>;
+}
