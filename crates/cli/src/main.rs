@@ -1,1 +1,6 @@
-fn main() {}
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = immohub_cli::Cli::parse();
+    immohub_cli::main_with(cli)
+}

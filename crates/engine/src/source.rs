@@ -19,3 +19,27 @@ pub trait ErpRead: Send + Sync {
     /// The change-timestamp column of an entity, if the mapping names one.
     fn changed_column(&self, entity: ErpEntity) -> Option<String>;
 }
+
+impl ErpRead for immohub_erp::ErpSource {
+    fn rows(
+        &self,
+        entity: ErpEntity,
+        since: Option<DateTime<Utc>>,
+    ) -> BoxStream<'_, Result<RawRecord, String>> {
+        use futures::StreamExt;
+        immohub_erp::ErpSource::rows(self, entity, since)
+            .map(|r| r.map_err(|e| e.to_string()))
+            .boxed()
+    }
+
+    fn keys(&self, entity: ErpEntity) -> BoxStream<'_, Result<RawRecord, String>> {
+        use futures::StreamExt;
+        immohub_erp::ErpSource::keys(self, entity)
+            .map(|r| r.map_err(|e| e.to_string()))
+            .boxed()
+    }
+
+    fn changed_column(&self, entity: ErpEntity) -> Option<String> {
+        immohub_erp::ErpSource::changed_column(self, entity).map(str::to_owned)
+    }
+}

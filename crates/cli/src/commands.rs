@@ -1,0 +1,457 @@
+//! The commands.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono_tz::Europe::Berlin;
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use futures::StreamExt;
+use immohub_domain::ErpEntity;
+use immohub_domain::profile::FeedKind;
+use immohub_engine::{ErpRead, SyncOptions, SystemClock, sync_stammdaten};
+use immohub_store::{Run, RunFilter, Store};
+
+use crate::app::{App, ensure_sqlite_dir};
+use crate::progress::Bars;
+use crate::{DemoArgs, ProtocolArgs, ServeArgs, SyncRunArgs};
+
+/// `immohub demo`: demo ERP, configuration, API key.
+pub async fn demo(config_path: &Path, a: &DemoArgs) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&a.data_dir)
+        .with_context(|| format!("Datenverzeichnis {} nicht anlegbar", a.data_dir.display()))?;
+    let erp_path = a.data_dir.join("demo-erp.db");
+    if erp_path.exists() && !a.force {
+        println!("Demo-ERP {} existiert bereits (neu anlegen mit --force).", erp_path.display());
+    } else {
+        if a.force {
+            for suffix in ["", "-wal", "-shm"] {
+                let p = format!("{}{suffix}", erp_path.display());
+                let _ = std::fs::remove_file(p);
+            }
+        }
+        let started = std::time::Instant::now();
+        let summary = immohub_erp::demo::create_demo(
+            &erp_path,
+            immohub_erp::demo::DemoOptions {
+                units: a.units,
+                ..Default::default()
+            },
+        )
+        .await
+        .context("Demo-ERP anlegen")?;
+        println!(
+            "Demo-ERP angelegt: {} ({:?}, {:.1} s)",
+            erp_path.display(),
+            summary,
+            started.elapsed().as_secs_f64()
+        );
+    }
+
+    let erp_url = format!("sqlite:{}", erp_path.display());
+    if config_path.exists() && !a.force {
+        println!("Konfiguration {} existiert bereits; sie bleibt unverändert.", config_path.display());
+    } else {
+        let mapping = immohub_erp::Mapping::from_toml(crate::app::DEMO_MAPPING)?;
+        let erp = immohub_erp::ErpSource::connect(&erp_url, mapping).await?;
+        let mut clients = Vec::new();
+        let mut rows = ErpRead::rows(&erp, ErpEntity::Client, None);
+        while let Some(r) = rows.next().await {
+            let r = r.map_err(anyhow::Error::msg)?;
+            if let Some(c) = r.get("client_no") {
+                clients.push(format!("\"{c}\""));
+            }
+        }
+        drop(rows);
+        let store_url = format!("sqlite:{}", a.data_dir.join("immohub.db").display());
+        let text = DEMO_CONFIG
+            .replace("{store_url}", &store_url)
+            .replace("{erp_url}", &erp_url)
+            .replace("{clients}", &clients.join(", "));
+        std::fs::write(config_path, text)
+            .with_context(|| format!("Konfiguration {} nicht schreibbar", config_path.display()))?;
+        println!("Konfiguration geschrieben: {}", config_path.display());
+    }
+    let app = App::open(config_path).await?;
+    let key = app.rotate_key("demo").await?;
+    println!();
+    println!("API-Schlüssel des Partners „demo“ (wird nur jetzt angezeigt):");
+    println!("  {key}");
+    println!();
+    println!("Weiter: immohub serve   (dann: curl -H 'Authorization: Bearer {key}' http://{}/v1/feeds/units)", app.config.server.listen);
+    Ok(())
+}
+
+const DEMO_CONFIG: &str = r#"# immohub configuration (written by `immohub demo`).
+# Precedence: defaults < this file < environment (IMMOHUB__SECTION__KEY, e.g. IMMOHUB__STORE__URL).
+# No secrets here: partner API keys live in the hub store, as hashes (`immohub key rotate --partner NAME`).
+
+[server]
+listen = "127.0.0.1:8080"
+# Master-data sync for every partner when `serve` starts.
+sync_on_start = true
+
+[store]
+# sqlite:PATH (default) or postgres://user@host/db for several instances.
+url = "{store_url}"
+
+[erp]
+# sqlite:PATH, postgres://… or mysql://… — the database with the ERP interface views.
+url = "{erp_url}"
+# mapping = "erp/my-erp-mapping.toml"   # default: the demo ERP's mapping, built in
+
+[[partner]]
+name = "demo"
+# immomio | casavi | everreal | generic
+profile = "generic"
+# Separator of composite IDs: - _ . / |
+separator = "."
+# Client numbers (Mandanten) synced to this partner. Empty syncs nothing.
+clients = [{clients}]
+
+# [partner.unit_types]          # usage code -> living | commercial | parking | storage | other
+# fallback = "other"
+# [partner.unit_types.codes]
+# WHG = "living"
+# TG = "parking"
+"#;
+
+/// `immohub serve`.
+pub async fn serve(config_path: &Path, a: &ServeArgs) -> anyhow::Result<()> {
+    if a.demo && !config_path.exists() {
+        demo(
+            config_path,
+            &DemoArgs {
+                units: 3000,
+                data_dir: "data".into(),
+                force: false,
+            },
+        )
+        .await?;
+    } else if !config_path.exists() {
+        bail!(
+            "Konfiguration {} fehlt: `immohub demo` legt eine an (oder `immohub serve --demo`)",
+            config_path.display()
+        );
+    }
+    let app = App::open(config_path).await?;
+    let listen = a.listen.clone().unwrap_or(app.config.server.listen.clone());
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .with_context(|| format!("Adresse {listen} nicht verfügbar"))?;
+    let local = listener.local_addr()?;
+    println!("immohub hört auf http://{local}  (OpenAPI: http://{local}/openapi.json)");
+
+    if app.config.server.sync_on_start {
+        let erp = app.erp().await?;
+        let store = app.store.clone();
+        let partners = app.config.partners.clone();
+        tokio::spawn(async move {
+            for p in partners {
+                let opts = SyncOptions {
+                    trigger: "schedule".to_owned(),
+                    ..SyncOptions::default()
+                };
+                let cfg = p.engine_config();
+                match sync_stammdaten(store.as_ref(), &erp, &cfg, &SystemClock, &opts, &immohub_engine::stammdaten::NoProgress).await {
+                    Ok(s) => tracing::info!(partner = %p.name, run = s.run_id, sent = s.counts.sent, failed = s.counts.failed, "Stammdatenabgleich beendet"),
+                    Err(e) => tracing::error!(partner = %p.name, error = %e, "Stammdatenabgleich fehlgeschlagen"),
+                }
+            }
+        });
+    }
+    let state = immohub_api::ApiState::new(app.store.clone() as Arc<dyn Store>);
+    immohub_api::serve(listener, state, shutdown_signal()).await?;
+    println!("immohub beendet.");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// `immohub sync run stammdaten --partner NAME`.
+pub async fn sync_run(config_path: &Path, a: &SyncRunArgs) -> anyhow::Result<()> {
+    if a.use_case != immohub_engine::stammdaten::USE_CASE {
+        bail!("unbekannter Use Case „{}“ (verfügbar: stammdaten)", a.use_case);
+    }
+    let app = App::open(config_path).await?;
+    let partners: Vec<_> = match &a.partner {
+        Some(name) => vec![app.config.partner(name)?.clone()],
+        None => app.config.partners.clone(),
+    };
+    if partners.is_empty() {
+        bail!("keine Partner konfiguriert");
+    }
+    let erp = app.erp().await?;
+    let quiet = !std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let mut failed = false;
+    for p in partners {
+        let opts = SyncOptions {
+            full: a.full,
+            ..SyncOptions::default()
+        };
+        let bars = Bars::new(quiet);
+        let s = sync_stammdaten(app.store.as_ref(), &erp, &p.engine_config(), &SystemClock, &opts, &bars).await?;
+        println!(
+            "Lauf {} ({}): {} – {} gelesen, {} gesendet, {} unverändert, {} übersprungen, {} gelöscht, {} Fehler, {:.1} s",
+            s.run_id,
+            p.name,
+            status_de(s.status.as_str()),
+            s.counts.read,
+            s.counts.sent,
+            s.counts.unchanged,
+            s.counts.skipped,
+            s.counts.deleted,
+            s.counts.failed,
+            (s.ended_at - s.started_at).num_milliseconds() as f64 / 1000.0
+        );
+        for e in &s.errors {
+            println!("  Fehler: {e}");
+        }
+        failed |= !s.errors.is_empty();
+    }
+    if failed {
+        bail!("mindestens ein Lauf ist fehlgeschlagen (Details: immohub protocol)");
+    }
+    Ok(())
+}
+
+fn status_de(s: &str) -> &'static str {
+    match s {
+        "running" => "läuft",
+        "succeeded" => "erfolgreich",
+        "partial" => "teilweise fehlerhaft",
+        "failed" => "fehlgeschlagen",
+        _ => "unbekannt",
+    }
+}
+
+fn berlin(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Berlin).format("%d.%m.%Y %H:%M:%S").to_string()
+}
+
+/// Start of a Berlin calendar day in UTC.
+fn day_start(d: &str, field: &str) -> anyhow::Result<DateTime<Utc>> {
+    let date = NaiveDate::parse_from_str(d, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(d, "%d.%m.%Y"))
+        .with_context(|| format!("--{field}: „{d}“ ist kein Datum (JJJJ-MM-TT)"))?;
+    let local = date
+        .and_hms_opt(0, 0, 0)
+        .and_then(|n| Berlin.from_local_datetime(&n).earliest())
+        .with_context(|| format!("--{field}: „{d}“ liegt in keiner gültigen Ortszeit"))?;
+    Ok(local.with_timezone(&Utc))
+}
+
+/// `immohub protocol`.
+pub async fn protocol(config_path: &Path, a: &ProtocolArgs) -> anyhow::Result<()> {
+    let app = App::open(config_path).await?;
+    let store = app.store.as_ref();
+    if let Some(pid) = &a.record {
+        return record_status(store, a, pid).await;
+    }
+    if let Some(run_id) = a.run {
+        let run = store
+            .run(run_id)
+            .await?
+            .with_context(|| format!("Lauf {run_id} gibt es nicht"))?;
+        print_runs(std::slice::from_ref(&run));
+        let outcomes = store.run_outcomes(run_id, a.limit.max(1)).await?;
+        let mut t = table(&["Feed", "Partner-ID", "ERP-Schlüssel", "Ergebnis", "Regel", "Grund"]);
+        for o in &outcomes {
+            t.add_row(vec![
+                o.feed.label_de().to_owned(),
+                o.partner_id.clone().unwrap_or_default(),
+                o.erp_key.replace(immohub_domain::raw::KEY_SEP, "/"),
+                o.status.label_de().to_owned(),
+                o.rule.clone().unwrap_or_default(),
+                o.reason.clone().unwrap_or_default(),
+            ]);
+        }
+        println!("{t}");
+        println!("({} Datensätze gezeigt, höchstens --limit {})", outcomes.len(), a.limit);
+        return Ok(());
+    }
+    let filter = RunFilter {
+        connection: a.partner.clone(),
+        use_case: None,
+        from: a.from.as_deref().map(|d| day_start(d, "from")).transpose()?,
+        to: a
+            .to
+            .as_deref()
+            .map(|d| day_start(d, "to").map(|t| t + chrono::Duration::days(1)))
+            .transpose()?,
+        limit: a.limit,
+    };
+    let runs = store.runs(&filter).await?;
+    match runs.first() {
+        Some(last) => println!(
+            "Letzter Lauf: {} – {} Datensätze gesendet, {} Fehler ({})",
+            berlin(last.started_at),
+            last.counts.sent,
+            last.counts.failed + last.errors.len() as i64,
+            status_de(last.status.as_str())
+        ),
+        None => println!("Keine Läufe im gewählten Zeitraum."),
+    }
+    print_runs(&runs);
+    Ok(())
+}
+
+fn table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(header.to_vec());
+    t
+}
+
+fn print_runs(runs: &[Run]) {
+    if runs.is_empty() {
+        return;
+    }
+    let mut t = table(&[
+        "Lauf", "Start", "Dauer", "Partner", "Use Case", "Auslöser", "Status", "Gelesen", "Gesendet",
+        "Unverändert", "Übersprungen", "Gelöscht", "Fehler",
+    ]);
+    for r in runs {
+        let dur = r
+            .ended_at
+            .map(|e| format!("{:.1} s", (e - r.started_at).num_milliseconds() as f64 / 1000.0))
+            .unwrap_or_else(|| "–".to_owned());
+        t.add_row(vec![
+            r.id.to_string(),
+            berlin(r.started_at),
+            dur,
+            r.connection.clone(),
+            r.use_case.clone(),
+            r.trigger.clone(),
+            status_de(r.status.as_str()).to_owned(),
+            r.counts.read.to_string(),
+            r.counts.sent.to_string(),
+            r.counts.unchanged.to_string(),
+            r.counts.skipped.to_string(),
+            r.counts.deleted.to_string(),
+            (r.counts.failed + r.errors.len() as i64).to_string(),
+        ]);
+    }
+    println!("{t}");
+    for r in runs {
+        for e in &r.errors {
+            println!("Lauf {}: {e}", r.id);
+        }
+    }
+}
+
+async fn record_status(store: &dyn Store, a: &ProtocolArgs, pid: &str) -> anyhow::Result<()> {
+    let feed = FeedKind::parse(&a.feed).with_context(|| {
+        format!(
+            "--feed: „{}“ ist kein Feed (möglich: {})",
+            a.feed,
+            FeedKind::ALL.map(|f| f.as_str()).join(", ")
+        )
+    })?;
+    let partner = a
+        .partner
+        .as_deref()
+        .context("--partner fehlt: der Status eines Datensatzes gilt je Partnerverbindung")?;
+    let state = store
+        .record_by_partner_id(partner, feed, pid)
+        .await?
+        .with_context(|| format!("{} {pid} ist für {partner} nicht bekannt", feed.label_de()))?;
+    println!(
+        "{} {pid} bei {partner}: {} (Version {}, Stand {}){}",
+        feed.label_de(),
+        state.status.label_de(),
+        state.version,
+        berlin(state.updated_at),
+        state.reason.as_deref().map(|r| format!(" – {r}")).unwrap_or_default()
+    );
+    let hist = store.outcomes(partner, feed, &state.erp_key, a.limit.max(1)).await?;
+    let mut t = table(&["Lauf", "Zeit", "Ergebnis", "Regel", "Grund"]);
+    for o in hist {
+        t.add_row(vec![
+            o.run_id.to_string(),
+            berlin(o.at),
+            o.status.label_de().to_owned(),
+            o.rule.unwrap_or_default(),
+            o.reason.unwrap_or_default(),
+        ]);
+    }
+    println!("{t}");
+    Ok(())
+}
+
+/// `immohub check`.
+pub async fn check(config_path: &Path) -> anyhow::Result<()> {
+    let mut ok = true;
+    println!("Konfiguration: {}", if config_path.exists() { config_path.display().to_string() } else { format!("{} fehlt – eingebaute Vorgaben", config_path.display()) });
+    let config = crate::config::Config::load(config_path)?;
+    config.validate()?;
+    println!("  ✓ gültig, {} Partner", config.partners.len());
+    for p in &config.partners {
+        if p.clients.is_empty() {
+            println!("  ! Partner {}: keine Mandanten freigegeben – es wird nichts übertragen (GEN-2)", p.name);
+        }
+    }
+    ensure_sqlite_dir(&config.store.url)?;
+    match App::open(config_path).await {
+        Ok(app) => {
+            println!("  ✓ Hub-Datenbank ({}) erreichbar, Migrationen aktuell", app.store.backend());
+            for c in app.store.connections().await? {
+                let key = if c.api_key_hash.starts_with("unset:") { "kein API-Schlüssel (immohub key rotate)" } else { "API-Schlüssel gesetzt" };
+                println!("  ✓ Partner {} ({}), Mandanten [{}], {key}", c.name, c.profile, c.clients.join(", "));
+            }
+            match app.erp().await {
+                Ok(erp) => match erp.check().await {
+                    Ok(lines) => {
+                        println!("  ✓ ERP erreichbar");
+                        for l in lines {
+                            println!("    {l}");
+                        }
+                    }
+                    Err(e) => {
+                        ok = false;
+                        println!("  ✗ ERP-Abfragen: {e}");
+                    }
+                },
+                Err(e) => {
+                    ok = false;
+                    println!("  ✗ {e:#}");
+                }
+            }
+        }
+        Err(e) => {
+            ok = false;
+            println!("  ✗ {e:#}");
+        }
+    }
+    if !ok {
+        bail!("Prüfung fehlgeschlagen");
+    }
+    Ok(())
+}
+
+/// `immohub key rotate --partner NAME`.
+pub async fn key_rotate(config_path: &Path, partner: &str) -> anyhow::Result<()> {
+    let app = App::open(config_path).await?;
+    app.config.partner(partner)?;
+    let key = app.rotate_key(partner).await?;
+    println!("Neuer API-Schlüssel für {partner} (wird nur jetzt angezeigt; der alte gilt nicht mehr):");
+    println!("  {key}");
+    Ok(())
+}
