@@ -1,0 +1,90 @@
+//! The OpenAPI 3.1 document of the partner API, generated from the handlers and DTOs.
+
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::{ErrorBody, ErrorDetail};
+use crate::feeds::{AckRequest, AckResponse, FeedInfo, FeedItemOut, FeedList, FeedPage, Op};
+use crate::records::{OutcomeOut, RecordStatusOut, Status};
+use crate::runs::{RunCounts, RunDetail, RunList, RunOut, RunState};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "immohub Partner-API",
+        description = "Change feeds of the ERP's master data for PropTech partners. Read a feed \
+            page by page, apply the changes (idempotently, by `idempotency_key`), then \
+            acknowledge the last `seq`; without `after`, reading starts at the acknowledged \
+            cursor. Every `/v1` endpoint needs the connection's API key as \
+            `Authorization: Bearer <key>` or `X-API-Key: <key>`. Errors carry a stable `code` \
+            and a German and English message."
+    ),
+    paths(
+        crate::feeds::list,
+        crate::feeds::page,
+        crate::feeds::ack,
+        crate::records::status,
+        crate::runs::list,
+        crate::runs::detail,
+        crate::health,
+    ),
+    components(schemas(
+        ErrorBody,
+        ErrorDetail,
+        FeedList,
+        FeedInfo,
+        FeedPage,
+        FeedItemOut,
+        Op,
+        AckRequest,
+        AckResponse,
+        RecordStatusOut,
+        OutcomeOut,
+        Status,
+        RunList,
+        RunOut,
+        RunDetail,
+        RunCounts,
+        RunState,
+        crate::Health,
+    )),
+    modifiers(&SecuritySchemes),
+    security(("bearer" = []), ("api_key" = [])),
+    tags(
+        (name = "feeds", description = "Change feeds and acknowledgement"),
+        (name = "records", description = "Record status (why a record was or was not sent)"),
+        (name = "runs", description = "Protocol of sync runs"),
+        (name = "meta", description = "Health"),
+    )
+)]
+struct ApiDoc;
+
+/// Declares the two ways to send the API key.
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The connection's API key as bearer token"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-API-Key",
+                "The connection's API key",
+            ))),
+        );
+    }
+}
+
+/// The OpenAPI 3.1 document served at `/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
