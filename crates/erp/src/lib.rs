@@ -1,1 +1,25 @@
-//! placeholder
+//! ERP adapters: read a housing company's ERP through SQL views and a mapping file, and create
+//! the demo ERP.
+//!
+//! - [`ErpSource`] connects to SQLite, PostgreSQL or MySQL/MariaDB and streams the rows of each
+//!   entity as [`immohub_domain::RawRecord`]s (every value as text), all rows or only those
+//!   changed since a watermark, plus key-only streams for the deletion check.
+//! - [`Mapping`] is the mapping file: per entity the SQL to run (`erp/demo-mapping.toml`).
+//! - [`interface`] lists the columns each view must return (`docs/ERP-INTERFACE.md`).
+//! - [`create_demo`] builds the demo ERP, a SQLite database with the interface views.
+//!
+//! Only this crate speaks to an ERP database.
+
+mod convert;
+pub mod demo;
+mod error;
+pub mod interface;
+mod mapping;
+mod source;
+mod sqlite;
+
+pub use demo::{DemoOptions, DemoSummary, InvalidRecord, create_demo};
+pub use error::{BoxError, ErpError, redact_url};
+pub use interface::{CHANGED_COLUMN, InterfaceColumn, interface_columns, view_name};
+pub use mapping::{DEMO_MAPPING_TOML, EntityMapping, Mapping};
+pub use source::{Backend, CheckLine, CheckStatus, ErpSource};

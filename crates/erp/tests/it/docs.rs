@@ -1,0 +1,69 @@
+//! The interface document and the code agree.
+
+use immohub_domain::{Entity, ErpEntity, RawRecord};
+use immohub_erp::{interface_columns, view_name};
+
+fn doc() -> String {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/ERP-INTERFACE.md");
+    std::fs::read_to_string(path).expect("docs/ERP-INTERFACE.md")
+}
+
+/// Every view's section in the document lists every interface column of that view.
+#[test]
+fn interface_document_lists_every_column() {
+    let doc = doc();
+    for entity in ErpEntity::ALL {
+        let view = view_name(entity);
+        let start = doc
+            .find(&format!("### `{view}`"))
+            .unwrap_or_else(|| panic!("no section ### `{view}`"));
+        let section = &doc[start..];
+        let end = section[4..].find("\n### ").map_or(section.len(), |e| e + 4);
+        let section = &section[..end];
+        for col in interface_columns(entity) {
+            assert!(
+                section.contains(&format!("| `{}` |", col.name)),
+                "{view}: column {} missing in the document",
+                col.name
+            );
+            assert!(section.contains(col.german), "{view}: German term {}", col.german);
+        }
+    }
+}
+
+/// A row with every interface column filled in plausibly parses: the column list matches what
+/// the domain reads.
+#[test]
+fn interface_columns_are_what_the_domain_parses() {
+    for entity in ErpEntity::ALL {
+        let mut raw = RawRecord::new();
+        for col in interface_columns(entity) {
+            let v = match col.name {
+                "start_date" | "birth_date" | "energy_valid_until" => "2024-01-01",
+                "end_date" => "2024-12-31",
+                "postal_code" => "22763",
+                "year_built" => "1958",
+                "email" => "a@b.de",
+                "anonymised" => "0",
+                "tenancies" => "1000001:main_tenant:2024-01-01:",
+                "parties" => "100001:main_tenant",
+                "rooms" | "area" | "energy_value" | "net_cold_rent" => "2.5",
+                "updated_at" => "2024-01-01T00:00:00Z",
+                _ => "1",
+            };
+            raw.set(col.name, Some(v.to_owned()));
+        }
+        let parsed = Entity::parse(entity, &raw).unwrap_or_else(|e| panic!("{entity}: {e}"));
+        assert_eq!(parsed.kind(), entity);
+        // Required columns are required by the domain.
+        for col in interface_columns(entity).iter().filter(|c| c.required) {
+            let mut without = raw.clone();
+            without.set(col.name, None);
+            assert!(
+                Entity::parse(entity, &without).is_err(),
+                "{entity}: {} is documented as required but the domain accepts it missing",
+                col.name
+            );
+        }
+    }
+}

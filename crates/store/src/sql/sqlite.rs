@@ -1,0 +1,72 @@
+//! The SQLite backend: connection setup and the SQLite side of the shared operations.
+
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{SqlitePool, Transaction};
+
+use crate::Result;
+
+/// The database the shared operations in `ops.rs` are compiled for here.
+pub(crate) type Db = sqlx::Sqlite;
+
+// The same operations as the PostgreSQL backend, compiled for `Db` = SQLite.
+#[allow(clippy::duplicate_mod)]
+#[path = "ops.rs"]
+pub(crate) mod ops;
+
+/// Readers in parallel (WAL); writers queue on SQLite's write lock.
+const MAX_CONNECTIONS: u32 = 8;
+
+pub(super) async fn connect(options: SqliteConnectOptions, in_memory: bool) -> Result<SqlitePool> {
+    let options = options
+        .create_if_missing(true)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5))
+        // 32 MiB page cache per connection: bulk upserts touch many index pages.
+        .pragma("cache_size", "-32768")
+        .pragma("temp_store", "memory");
+    let pool = if in_memory {
+        // One connection holds the in-memory database; it must never be closed while the
+        // store lives, and it cannot be shared between connections without table locks.
+        SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await?
+    } else {
+        let options = options
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal);
+        SqlitePoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .connect_with(options)
+            .await?
+    };
+    sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+    Ok(pool)
+}
+
+/// Starts a write transaction. `BEGIN IMMEDIATE` takes the write lock up front (waiting up to
+/// the busy timeout): a deferred transaction that reads first and writes later could fail with
+/// `SQLITE_BUSY` without waiting when another writer got in between.
+pub(crate) async fn begin_write(pool: &SqlitePool) -> Result<Transaction<'static, Db>> {
+    Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
+}
+
+/// Starts a read transaction: one snapshot for several statements.
+pub(crate) async fn begin_read(pool: &SqlitePool) -> Result<Transaction<'static, Db>> {
+    Ok(pool.begin().await?)
+}
+
+/// Nothing to do: SQLite has one writer at a time, so feed items are committed in `seq` order.
+pub(crate) async fn lock_feed(_tx: &mut Transaction<'static, Db>, _connection: &str) -> Result<()> {
+    Ok(())
+}
+
+/// Bulk statements keep their anonymous `?` placeholders (see `common::values_list`).
+pub(crate) fn bulk_sql(sql: String) -> String {
+    sql
+}

@@ -1,0 +1,17 @@
+//! Integration tests of the hub store. Every scenario runs on SQLite (a temporary file) and on
+//! PostgreSQL (a fresh database per test, dropped afterwards).
+//!
+//! PostgreSQL: `IMMOHUB_TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432/test`) names
+//! the server; the test databases are created through its `postgres` database. When the server
+//! is unreachable the PostgreSQL tests are skipped with a note on stderr, except with
+//! `CI=true`, where they fail.
+
+mod fixtures;
+mod support;
+
+mod bench;
+mod feed;
+mod open;
+mod rules;
+mod story;
+mod scratch;
