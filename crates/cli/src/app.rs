@@ -25,7 +25,12 @@ impl App {
         ensure_sqlite_dir(&config.store.url)?;
         let store = immohub_store::open(&config.store.url)
             .await
-            .with_context(|| format!("Hub-Datenbank {} nicht erreichbar", redact(&config.store.url)))?;
+            .with_context(|| {
+                format!(
+                    "Hub-Datenbank {} nicht erreichbar",
+                    redact(&config.store.url)
+                )
+            })?;
         let app = App {
             config,
             store: Arc::new(store),
@@ -93,7 +98,10 @@ pub fn new_api_key() -> String {
 
 /// Creates the directory of a `sqlite:` file URL.
 pub fn ensure_sqlite_dir(url: &str) -> anyhow::Result<()> {
-    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
         let path = path.split('?').next().unwrap_or(path);
         if let Some(dir) = Path::new(path).parent()
             && !dir.as_os_str().is_empty()

@@ -63,7 +63,11 @@ pub async fn stammdaten(a: &StammdatenBenchArgs) -> anyhow::Result<()> {
         if !status.success() {
             bail!("Demo-ERP konnte nicht erzeugt werden");
         }
-        println!("Demo-ERP mit {} Einheiten erzeugt in {:.1} s", a.units, t.elapsed().as_secs_f64());
+        println!(
+            "Demo-ERP mit {} Einheiten erzeugt in {:.1} s",
+            a.units,
+            t.elapsed().as_secs_f64()
+        );
     }
     let store_url = a
         .store
@@ -97,19 +101,45 @@ pub async fn stammdaten(a: &StammdatenBenchArgs) -> anyhow::Result<()> {
     let full = run(true).await?;
     let rss_full = peak_rss_mib();
     let full_s = secs(&full);
-    println!("Volllast:                {:>9} Entitäten in {:>7.2} s = {:>9.0} Entitäten/s ({} gesendet, {} übersprungen, {} Fehler)",
-        full.counts.read, full_s, full.counts.read as f64 / full_s.max(1e-9), full.counts.sent, full.counts.skipped, full.counts.failed);
+    println!(
+        "Volllast:                {:>9} Entitäten in {:>7.2} s = {:>9.0} Entitäten/s ({} gesendet, {} übersprungen, {} Fehler)",
+        full.counts.read,
+        full_s,
+        full.counts.read as f64 / full_s.max(1e-9),
+        full.counts.sent,
+        full.counts.skipped,
+        full.counts.failed
+    );
     let again_full = run(true).await?;
-    println!("Wiederholung voll:       {:>9} gelesen,     {:>7.2} s, {} gesendet", again_full.counts.read, secs(&again_full), again_full.counts.sent);
+    println!(
+        "Wiederholung voll:       {:>9} gelesen,     {:>7.2} s, {} gesendet",
+        again_full.counts.read,
+        secs(&again_full),
+        again_full.counts.sent
+    );
     let again = run(false).await?;
-    println!("Wiederholung inkrementell: {:>7} gelesen,     {:>7.2} s, {} gesendet ({:.1} % der Volllast)", again.counts.read, secs(&again), again.counts.sent, 100.0 * secs(&again) / full_s.max(1e-9));
-    let n = ((a.units as f64) * a.changed_percent / 100.0).round().max(1.0) as u64;
+    println!(
+        "Wiederholung inkrementell: {:>7} gelesen,     {:>7.2} s, {} gesendet ({:.1} % der Volllast)",
+        again.counts.read,
+        secs(&again),
+        again.counts.sent,
+        100.0 * secs(&again) / full_s.max(1e-9)
+    );
+    let n = ((a.units as f64) * a.changed_percent / 100.0)
+        .round()
+        .max(1.0) as u64;
     // The watermark keeps an overlap for late ERP commits; changes must be newer than it.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let changed = immohub_erp::demo::touch_units(&erp_path, n).await?;
     let inc = run(false).await?;
-    println!("Wiederholung {:.1} % geändert ({changed} Einheiten): {} gelesen, {:>7.2} s, {} gesendet ({:.1} % der Volllast)",
-        a.changed_percent, inc.counts.read, secs(&inc), inc.counts.sent, 100.0 * secs(&inc) / full_s.max(1e-9));
+    println!(
+        "Wiederholung {:.1} % geändert ({changed} Einheiten): {} gelesen, {:>7.2} s, {} gesendet ({:.1} % der Volllast)",
+        a.changed_percent,
+        inc.counts.read,
+        secs(&inc),
+        inc.counts.sent,
+        100.0 * secs(&inc) / full_s.max(1e-9)
+    );
     println!(
         "Spitzen-Speicher (VmHWM): {:.0} MiB vor dem Lauf, {:.0} MiB nach der Volllast, {:.0} MiB am Ende",
         rss_before.unwrap_or(0.0),

@@ -23,7 +23,10 @@ pub async fn demo(config_path: &Path, a: &DemoArgs) -> anyhow::Result<()> {
         .with_context(|| format!("Datenverzeichnis {} nicht anlegbar", a.data_dir.display()))?;
     let erp_path = a.data_dir.join("demo-erp.db");
     if erp_path.exists() && !a.force {
-        println!("Demo-ERP {} existiert bereits (neu anlegen mit --force).", erp_path.display());
+        println!(
+            "Demo-ERP {} existiert bereits (neu anlegen mit --force).",
+            erp_path.display()
+        );
     } else {
         if a.force {
             for suffix in ["", "-wal", "-shm"] {
@@ -41,17 +44,37 @@ pub async fn demo(config_path: &Path, a: &DemoArgs) -> anyhow::Result<()> {
         )
         .await
         .context("Demo-ERP anlegen")?;
+        let counts: Vec<String> = summary
+            .counts
+            .iter()
+            .map(|(e, n)| format!("{n} {}", e.label_de()))
+            .collect();
         println!(
-            "Demo-ERP angelegt: {} ({:?}, {:.1} s)",
+            "Demo-ERP angelegt: {} in {:.1} s – {}",
             erp_path.display(),
-            summary,
-            started.elapsed().as_secs_f64()
+            started.elapsed().as_secs_f64(),
+            counts.join(", ")
         );
+        if !summary.invalid.is_empty() {
+            println!("Absichtlich fehlerhafte Datensätze (wie in jedem echten ERP):");
+            for r in &summary.invalid {
+                println!(
+                    "  {} {}: Feld „{}“ – {}",
+                    r.entity.label_de(),
+                    r.key,
+                    r.field,
+                    r.reason
+                );
+            }
+        }
     }
 
     let erp_url = format!("sqlite:{}", erp_path.display());
     if config_path.exists() && !a.force {
-        println!("Konfiguration {} existiert bereits; sie bleibt unverändert.", config_path.display());
+        println!(
+            "Konfiguration {} existiert bereits; sie bleibt unverändert.",
+            config_path.display()
+        );
     } else {
         let mapping = immohub_erp::Mapping::from_toml(crate::app::DEMO_MAPPING)?;
         let erp = immohub_erp::ErpSource::connect(&erp_url, mapping).await?;
@@ -79,7 +102,10 @@ pub async fn demo(config_path: &Path, a: &DemoArgs) -> anyhow::Result<()> {
     println!("API-Schlüssel des Partners „demo“ (wird nur jetzt angezeigt):");
     println!("  {key}");
     println!();
-    println!("Weiter: immohub serve   (dann: curl -H 'Authorization: Bearer {key}' http://{}/v1/feeds/units)", app.config.server.listen);
+    println!(
+        "Weiter: immohub serve   (dann: curl -H 'Authorization: Bearer {key}' http://{}/v1/feeds/units)",
+        app.config.server.listen
+    );
     Ok(())
 }
 
@@ -154,9 +180,22 @@ pub async fn serve(config_path: &Path, a: &ServeArgs) -> anyhow::Result<()> {
                     ..SyncOptions::default()
                 };
                 let cfg = p.engine_config();
-                match sync_stammdaten(store.as_ref(), &erp, &cfg, &SystemClock, &opts, &immohub_engine::stammdaten::NoProgress).await {
-                    Ok(s) => tracing::info!(partner = %p.name, run = s.run_id, sent = s.counts.sent, failed = s.counts.failed, "Stammdatenabgleich beendet"),
-                    Err(e) => tracing::error!(partner = %p.name, error = %e, "Stammdatenabgleich fehlgeschlagen"),
+                match sync_stammdaten(
+                    store.as_ref(),
+                    &erp,
+                    &cfg,
+                    &SystemClock,
+                    &opts,
+                    &immohub_engine::stammdaten::NoProgress,
+                )
+                .await
+                {
+                    Ok(s) => {
+                        tracing::info!(partner = %p.name, run = s.run_id, sent = s.counts.sent, failed = s.counts.failed, "Stammdatenabgleich beendet")
+                    }
+                    Err(e) => {
+                        tracing::error!(partner = %p.name, error = %e, "Stammdatenabgleich fehlgeschlagen")
+                    }
                 }
             }
         });
@@ -188,7 +227,10 @@ async fn shutdown_signal() {
 /// `immohub sync run stammdaten --partner NAME`.
 pub async fn sync_run(config_path: &Path, a: &SyncRunArgs) -> anyhow::Result<()> {
     if a.use_case != immohub_engine::stammdaten::USE_CASE {
-        bail!("unbekannter Use Case „{}“ (verfügbar: stammdaten)", a.use_case);
+        bail!(
+            "unbekannter Use Case „{}“ (verfügbar: stammdaten)",
+            a.use_case
+        );
     }
     let app = App::open(config_path).await?;
     let partners: Vec<_> = match &a.partner {
@@ -207,7 +249,15 @@ pub async fn sync_run(config_path: &Path, a: &SyncRunArgs) -> anyhow::Result<()>
             ..SyncOptions::default()
         };
         let bars = Bars::new(quiet);
-        let s = sync_stammdaten(app.store.as_ref(), &erp, &p.engine_config(), &SystemClock, &opts, &bars).await?;
+        let s = sync_stammdaten(
+            app.store.as_ref(),
+            &erp,
+            &p.engine_config(),
+            &SystemClock,
+            &opts,
+            &bars,
+        )
+        .await?;
         println!(
             "Lauf {} ({}): {} – {} gelesen, {} gesendet, {} unverändert, {} übersprungen, {} gelöscht, {} Fehler, {:.1} s",
             s.run_id,
@@ -243,7 +293,9 @@ fn status_de(s: &str) -> &'static str {
 }
 
 fn berlin(t: DateTime<Utc>) -> String {
-    t.with_timezone(&Berlin).format("%d.%m.%Y %H:%M:%S").to_string()
+    t.with_timezone(&Berlin)
+        .format("%d.%m.%Y %H:%M:%S")
+        .to_string()
 }
 
 /// Start of a Berlin calendar day in UTC.
@@ -272,7 +324,14 @@ pub async fn protocol(config_path: &Path, a: &ProtocolArgs) -> anyhow::Result<()
             .with_context(|| format!("Lauf {run_id} gibt es nicht"))?;
         print_runs(std::slice::from_ref(&run));
         let outcomes = store.run_outcomes(run_id, a.limit.max(1)).await?;
-        let mut t = table(&["Feed", "Partner-ID", "ERP-Schlüssel", "Ergebnis", "Regel", "Grund"]);
+        let mut t = table(&[
+            "Feed",
+            "Partner-ID",
+            "ERP-Schlüssel",
+            "Ergebnis",
+            "Regel",
+            "Grund",
+        ]);
         for o in &outcomes {
             t.add_row(vec![
                 o.feed.label_de().to_owned(),
@@ -284,13 +343,21 @@ pub async fn protocol(config_path: &Path, a: &ProtocolArgs) -> anyhow::Result<()
             ]);
         }
         println!("{t}");
-        println!("({} Datensätze gezeigt, höchstens --limit {})", outcomes.len(), a.limit);
+        println!(
+            "({} Datensätze gezeigt, höchstens --limit {})",
+            outcomes.len(),
+            a.limit
+        );
         return Ok(());
     }
     let filter = RunFilter {
         connection: a.partner.clone(),
         use_case: None,
-        from: a.from.as_deref().map(|d| day_start(d, "from")).transpose()?,
+        from: a
+            .from
+            .as_deref()
+            .map(|d| day_start(d, "from"))
+            .transpose()?,
         to: a
             .to
             .as_deref()
@@ -325,13 +392,29 @@ fn print_runs(runs: &[Run]) {
         return;
     }
     let mut t = table(&[
-        "Lauf", "Start", "Dauer", "Partner", "Use Case", "Auslöser", "Status", "Gelesen", "Gesendet",
-        "Unverändert", "Übersprungen", "Gelöscht", "Fehler",
+        "Lauf",
+        "Start",
+        "Dauer",
+        "Partner",
+        "Use Case",
+        "Auslöser",
+        "Status",
+        "Gelesen",
+        "Gesendet",
+        "Unverändert",
+        "Übersprungen",
+        "Gelöscht",
+        "Fehler",
     ]);
     for r in runs {
         let dur = r
             .ended_at
-            .map(|e| format!("{:.1} s", (e - r.started_at).num_milliseconds() as f64 / 1000.0))
+            .map(|e| {
+                format!(
+                    "{:.1} s",
+                    (e - r.started_at).num_milliseconds() as f64 / 1000.0
+                )
+            })
             .unwrap_or_else(|| "–".to_owned());
         t.add_row(vec![
             r.id.to_string(),
@@ -379,9 +462,15 @@ async fn record_status(store: &dyn Store, a: &ProtocolArgs, pid: &str) -> anyhow
         state.status.label_de(),
         state.version,
         berlin(state.updated_at),
-        state.reason.as_deref().map(|r| format!(" – {r}")).unwrap_or_default()
+        state
+            .reason
+            .as_deref()
+            .map(|r| format!(" – {r}"))
+            .unwrap_or_default()
     );
-    let hist = store.outcomes(partner, feed, &state.erp_key, a.limit.max(1)).await?;
+    let hist = store
+        .outcomes(partner, feed, &state.erp_key, a.limit.max(1))
+        .await?;
     let mut t = table(&["Lauf", "Zeit", "Ergebnis", "Regel", "Grund"]);
     for o in hist {
         t.add_row(vec![
@@ -399,22 +488,44 @@ async fn record_status(store: &dyn Store, a: &ProtocolArgs, pid: &str) -> anyhow
 /// `immohub check`.
 pub async fn check(config_path: &Path) -> anyhow::Result<()> {
     let mut ok = true;
-    println!("Konfiguration: {}", if config_path.exists() { config_path.display().to_string() } else { format!("{} fehlt – eingebaute Vorgaben", config_path.display()) });
+    println!(
+        "Konfiguration: {}",
+        if config_path.exists() {
+            config_path.display().to_string()
+        } else {
+            format!("{} fehlt – eingebaute Vorgaben", config_path.display())
+        }
+    );
     let config = crate::config::Config::load(config_path)?;
     config.validate()?;
     println!("  ✓ gültig, {} Partner", config.partners.len());
     for p in &config.partners {
         if p.clients.is_empty() {
-            println!("  ! Partner {}: keine Mandanten freigegeben – es wird nichts übertragen (GEN-2)", p.name);
+            println!(
+                "  ! Partner {}: keine Mandanten freigegeben – es wird nichts übertragen (GEN-2)",
+                p.name
+            );
         }
     }
     ensure_sqlite_dir(&config.store.url)?;
     match App::open(config_path).await {
         Ok(app) => {
-            println!("  ✓ Hub-Datenbank ({}) erreichbar, Migrationen aktuell", app.store.backend());
+            println!(
+                "  ✓ Hub-Datenbank ({}) erreichbar, Migrationen aktuell",
+                app.store.backend()
+            );
             for c in app.store.connections().await? {
-                let key = if c.api_key_hash.starts_with("unset:") { "kein API-Schlüssel (immohub key rotate)" } else { "API-Schlüssel gesetzt" };
-                println!("  ✓ Partner {} ({}), Mandanten [{}], {key}", c.name, c.profile, c.clients.join(", "));
+                let key = if c.api_key_hash.starts_with("unset:") {
+                    "kein API-Schlüssel (immohub key rotate)"
+                } else {
+                    "API-Schlüssel gesetzt"
+                };
+                println!(
+                    "  ✓ Partner {} ({}), Mandanten [{}], {key}",
+                    c.name,
+                    c.profile,
+                    c.clients.join(", ")
+                );
             }
             match app.erp().await {
                 Ok(erp) => match erp.check().await {
@@ -451,7 +562,9 @@ pub async fn key_rotate(config_path: &Path, partner: &str) -> anyhow::Result<()>
     let app = App::open(config_path).await?;
     app.config.partner(partner)?;
     let key = app.rotate_key(partner).await?;
-    println!("Neuer API-Schlüssel für {partner} (wird nur jetzt angezeigt; der alte gilt nicht mehr):");
+    println!(
+        "Neuer API-Schlüssel für {partner} (wird nur jetzt angezeigt; der alte gilt nicht mehr):"
+    );
     println!("  {key}");
     Ok(())
 }

@@ -147,13 +147,20 @@ impl Config {
     }
 
     pub fn partner(&self, name: &str) -> anyhow::Result<&PartnerEntry> {
-        self.partners.iter().find(|p| p.name == name).with_context(|| {
-            let known: Vec<_> = self.partners.iter().map(|p| p.name.as_str()).collect();
-            format!(
-                "Partner „{name}“ ist nicht konfiguriert (konfiguriert: {})",
-                if known.is_empty() { "keine".to_owned() } else { known.join(", ") }
-            )
-        })
+        self.partners
+            .iter()
+            .find(|p| p.name == name)
+            .with_context(|| {
+                let known: Vec<_> = self.partners.iter().map(|p| p.name.as_str()).collect();
+                format!(
+                    "Partner „{name}“ ist nicht konfiguriert (konfiguriert: {})",
+                    if known.is_empty() {
+                        "keine".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                )
+            })
     }
 
     /// Checks what serde cannot: unique partner names.

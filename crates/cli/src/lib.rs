@@ -16,7 +16,13 @@ use clap::{Args, Parser, Subcommand};
 #[command(name = "immohub", version, about)]
 pub struct Cli {
     /// Konfigurationsdatei.
-    #[arg(long, short, global = true, default_value = "immohub.toml", env = "IMMOHUB_CONFIG")]
+    #[arg(
+        long,
+        short,
+        global = true,
+        default_value = "immohub.toml",
+        env = "IMMOHUB_CONFIG"
+    )]
     pub config: PathBuf,
     #[command(subcommand)]
     pub command: Command,
@@ -141,7 +147,10 @@ pub enum BenchCommand {
 
 /// Runs the CLI and maps errors to a German message and exit code 1.
 pub fn main_with(cli: Cli) -> ExitCode {
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("Fehler: Laufzeitumgebung: {e}");

@@ -26,7 +26,9 @@ impl Progress for Bars {
             return;
         }
         let pb = ProgressBar::new_spinner();
-        if let Ok(style) = ProgressStyle::with_template("{spinner} {prefix:<22} {human_pos:>10} Datensätze  {per_sec:>14}  {elapsed}") {
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} {prefix:<22} {human_pos:>10} Datensätze  {per_sec:>14}  {elapsed}",
+        ) {
             pb.set_style(style);
         }
         let mode = if incremental { " (geändert)" } else { "" };

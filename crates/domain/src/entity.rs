@@ -380,7 +380,10 @@ impl Fields<'_> {
         if v.chars().any(|ch| ch.is_whitespace() || ch.is_control()) {
             return Err(FieldError::new(
                 c,
-                format!("Nummer „{}“ enthält Leer- oder Steuerzeichen", v.escape_debug()),
+                format!(
+                    "Nummer „{}“ enthält Leer- oder Steuerzeichen",
+                    v.escape_debug()
+                ),
             ));
         }
         Ok(v)
@@ -510,7 +513,9 @@ impl Fields<'_> {
             if parts.len() != 4 {
                 return Err(bad());
             }
-            let role = parts[1].parse::<PartyRole>().map_err(|r| FieldError::new(c, r))?;
+            let role = parts[1]
+                .parse::<PartyRole>()
+                .map_err(|r| FieldError::new(c, r))?;
             let start = parse_date(parts[2]).ok_or_else(bad)?;
             let end = if parts[3].is_empty() {
                 None
@@ -535,7 +540,10 @@ impl Fields<'_> {
         let mut out = Vec::new();
         for item in v.split(';').map(str::trim).filter(|s| !s.is_empty()) {
             let (person_no, role) = item.split_once(':').ok_or_else(|| {
-                FieldError::new(c, format!("Eintrag „{item}“ hat nicht die Form Person:Rolle"))
+                FieldError::new(
+                    c,
+                    format!("Eintrag „{item}“ hat nicht die Form Person:Rolle"),
+                )
             })?;
             out.push(LeaseParty {
                 person_no: person_no.trim().to_owned(),

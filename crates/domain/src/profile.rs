@@ -176,7 +176,9 @@ impl FromStr for PartnerProfile {
             .into_iter()
             .find(|p| p.as_str().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| {
-                format!("unbekanntes Partnerprofil „{s}“ (bekannt: immomio, casavi, everreal, generic)")
+                format!(
+                    "unbekanntes Partnerprofil „{s}“ (bekannt: immomio, casavi, everreal, generic)"
+                )
             })
     }
 }

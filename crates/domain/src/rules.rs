@@ -166,6 +166,14 @@ impl SkipReason {
     }
 }
 
+impl SkipReason {
+    /// The record is not of the feed's kind (a person who is no tenant or no owner), as
+    /// opposed to a record held back by a rule.
+    pub fn not_applicable(&self) -> bool {
+        matches!(self, SkipReason::NotATenant | SkipReason::NotAnOwner)
+    }
+}
+
 impl From<IdError> for SkipReason {
     fn from(e: IdError) -> Self {
         SkipReason::Gen1AmbiguousId {
@@ -234,7 +242,11 @@ fn decide(
     let building_id = |p: &str, b: &str| {
         compose(
             sep,
-            &[("client_no", client), ("property_no", p), ("building_no", b)],
+            &[
+                ("client_no", client),
+                ("property_no", p),
+                ("building_no", b),
+            ],
         )
     };
     let unit_id = |p: &str, b: &str, u: &str| {
@@ -329,7 +341,10 @@ fn decide(
                     .iter()
                     .map(|o| compose(sep, &[("client_no", client), ("ownership_no", o)]))
                     .collect::<Result<Vec<_>, _>>()?;
-                Ok((id.clone(), person_payload(&id, p, json!(ownerships), "ownership_ids")))
+                Ok((
+                    id.clone(),
+                    person_payload(&id, p, json!(ownerships), "ownership_ids"),
+                ))
             }
             _ => {
                 let active: Vec<_> = p.tenancies.iter().filter(|t| t.is_active(today)).collect();

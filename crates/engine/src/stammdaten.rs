@@ -12,15 +12,15 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use futures::StreamExt;
+use immohub_domain::entity::parse_timestamp;
 use immohub_domain::entity::{Entity, readable_key};
 use immohub_domain::hash::content_hash;
 use immohub_domain::profile::FeedKind;
 use immohub_domain::rules::{Decision, SyncRules, project};
-use immohub_domain::entity::parse_timestamp;
 use immohub_domain::{ErpEntity, RawRecord};
 use immohub_store::{
-    Batch, Counts, EntityUpsert, FeedOp, NewFeedItem, NewRun, Outcome, RecordState,
-    RecordStatus, RunEnd, RunStatus, Store, StoreError,
+    Batch, Counts, EntityUpsert, FeedOp, NewFeedItem, NewRun, Outcome, RecordState, RecordStatus,
+    RunEnd, RunStatus, Store, StoreError,
 };
 use serde_json::Value;
 
@@ -226,7 +226,9 @@ impl Ctx<'_> {
             max_ts,
             read_error,
             keyless,
-        } = self.read_and_apply(entity, feeds, since, &change_col).await?;
+        } = self
+            .read_and_apply(entity, feeds, since, &change_col)
+            .await?;
         if let Some(msg) = read_error {
             return Err(EntityError::Read(msg, counts));
         }
@@ -249,7 +251,9 @@ impl Ctx<'_> {
         if mismatch {
             if incremental {
                 // Deletions or rows the change column missed: read this entity in full once.
-                let r = self.read_and_apply(entity, feeds, None, &change_col).await?;
+                let r = self
+                    .read_and_apply(entity, feeds, None, &change_col)
+                    .await?;
                 add(&mut counts, &r.counts);
                 if let Some(msg) = r.read_error {
                     return Err(EntityError::Read(msg, counts));
@@ -278,39 +282,57 @@ impl Ctx<'_> {
         since: Option<DateTime<Utc>>,
         change_col: &Option<String>,
     ) -> Result<ReadResult, EntityError> {
-        let mut counts = Counts::default();
-        let mut keyless = 0;
-        let mut max_ts: Option<DateTime<Utc>> = None;
-        let mut stream = self.erp.rows(entity, since);
-        let mut buf: Vec<Row> = Vec::with_capacity(self.opts.batch_size);
-        let mut read_error = None;
-        while let Some(item) = stream.next().await {
-            let raw = match item {
-                Ok(raw) => raw,
-                Err(msg) => {
-                    read_error = Some(msg);
-                    break;
+        // Reading and parsing (ERP connection) overlap with deciding and writing (store
+        // connection): the reader runs at most two batches ahead, so memory stays bounded.
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Row>>(2);
+        let batch_size = self.opts.batch_size.max(1);
+        let reader = async move {
+            let mut max_ts: Option<DateTime<Utc>> = None;
+            let mut read_error = None;
+            let mut stream = self.erp.rows(entity, since);
+            let mut buf: Vec<Row> = Vec::with_capacity(batch_size);
+            while let Some(item) = stream.next().await {
+                let raw = match item {
+                    Ok(raw) => raw,
+                    Err(msg) => {
+                        read_error = Some(msg);
+                        break;
+                    }
+                };
+                if let Some(col) = change_col
+                    && let Some(ts) = raw.get(col).and_then(parse_timestamp)
+                {
+                    max_ts = Some(max_ts.map_or(ts, |m| m.max(ts)));
                 }
-            };
-            if let Some(col) = change_col
-                && let Some(ts) = raw.get(col).and_then(parse_timestamp)
-            {
-                max_ts = Some(max_ts.map_or(ts, |m| m.max(ts)));
+                buf.push(prepare(entity, &raw));
+                if buf.len() >= batch_size
+                    && tx
+                        .send(std::mem::replace(&mut buf, Vec::with_capacity(batch_size)))
+                        .await
+                        .is_err()
+                {
+                    // The writer stopped (store error); it reports why.
+                    return (max_ts, read_error);
+                }
             }
-            buf.push(prepare(entity, &raw));
-            if buf.len() >= self.opts.batch_size {
-                let (c, k) = self.apply(entity, feeds, std::mem::take(&mut buf)).await?;
+            if !buf.is_empty() {
+                let _ = tx.send(buf).await;
+            }
+            (max_ts, read_error)
+        };
+        let writer = async move {
+            let mut counts = Counts::default();
+            let mut keyless = 0;
+            while let Some(rows) = rx.recv().await {
+                let (c, k) = self.apply(entity, feeds, rows).await?;
                 self.progress.rows_read(c.read as u64);
                 add(&mut counts, &c);
                 keyless += k;
             }
-        }
-        if !buf.is_empty() {
-            let (c, k) = self.apply(entity, feeds, buf).await?;
-            self.progress.rows_read(c.read as u64);
-            add(&mut counts, &c);
-            keyless += k;
-        }
+            Ok::<_, StoreError>((counts, keyless))
+        };
+        let ((max_ts, read_error), written) = tokio::join!(reader, writer);
+        let (counts, keyless) = written?;
         Ok(ReadResult {
             counts,
             max_ts,
@@ -376,16 +398,33 @@ impl Ctx<'_> {
                     }
                 }
                 Ok((e, source_hash)) => {
-                    b.entities.push(EntityUpsert {
-                        entity,
-                        erp_key: erp_key.clone(),
-                        client_no: e.client_no().to_owned(),
-                        hash: source_hash.clone(),
-                        payload: serde_json::to_value(&e).unwrap_or(Value::Null),
+                    // The canonical copy changes only when the ERP row did: a partner state
+                    // derived from the same hash proves the store already has it.
+                    let known = feeds.iter().any(|f| {
+                        states
+                            .get(&(*f, erp_key.clone()))
+                            .is_some_and(|s| s.source_hash == source_hash)
                     });
+                    if !known {
+                        b.entities.push(EntityUpsert {
+                            entity,
+                            erp_key: erp_key.clone(),
+                            client_no: e.client_no().to_owned(),
+                            hash: source_hash.clone(),
+                            payload: serde_json::to_value(&e).unwrap_or(Value::Null),
+                        });
+                    }
                     for p in project(&e, &self.rules, today) {
                         let prev = states.get(&(p.feed, erp_key.clone()));
-                        self.decide(&mut b, p.feed, &erp_key, &source_hash, prev, p.decision, now);
+                        self.decide(
+                            &mut b,
+                            p.feed,
+                            &erp_key,
+                            &source_hash,
+                            prev,
+                            p.decision,
+                            now,
+                        );
                     }
                 }
             }
@@ -446,7 +485,19 @@ impl Ctx<'_> {
                     version,
                     payload,
                 });
-                self.state(b, feed, erp_key, Some(partner_id), RecordStatus::Sent, hash, source_hash, None, None, version, now);
+                self.state(
+                    b,
+                    feed,
+                    erp_key,
+                    Some(partner_id),
+                    RecordStatus::Sent,
+                    hash,
+                    source_hash,
+                    None,
+                    None,
+                    version,
+                    now,
+                );
                 b.counts.sent += 1;
             }
             Decision::Skip(reason) => {
@@ -478,8 +529,27 @@ impl Ctx<'_> {
                     message.push_str("; beim Partner entfernt");
                 }
                 let partner_id = prev.and_then(|s| s.partner_id.clone());
-                self.state(b, feed, erp_key, partner_id, RecordStatus::Skipped, hash, source_hash, Some(message), Some(reason.rule().to_owned()), version, now);
-                b.counts.skipped += 1;
+                let first_not_applicable = prev.is_none() && reason.not_applicable();
+                self.state(
+                    b,
+                    feed,
+                    erp_key,
+                    partner_id,
+                    RecordStatus::Skipped,
+                    hash,
+                    source_hash,
+                    Some(message),
+                    Some(reason.rule().to_owned()),
+                    version,
+                    now,
+                );
+                if first_not_applicable {
+                    // A person who is no owner, seen for the first time: the state answers
+                    // "why not" (GEN-8); a protocol line per person would only be noise.
+                    b.outcomes.pop();
+                } else {
+                    b.counts.skipped += 1;
+                }
             }
         }
     }
@@ -505,7 +575,19 @@ impl Ctx<'_> {
         let (partner_id, version, source_hash) = prev.map_or((None, 0, String::new()), |s| {
             (s.partner_id.clone(), s.version, s.source_hash.clone())
         });
-        self.state(b, feed, erp_key, partner_id, RecordStatus::Failed, hash, &source_hash, Some(message.to_owned()), Some("VALIDATION".to_owned()), version, now);
+        self.state(
+            b,
+            feed,
+            erp_key,
+            partner_id,
+            RecordStatus::Failed,
+            hash,
+            &source_hash,
+            Some(message.to_owned()),
+            Some("VALIDATION".to_owned()),
+            version,
+            now,
+        );
         b.counts.failed += 1;
     }
 
@@ -564,7 +646,11 @@ impl Ctx<'_> {
     }
 
     /// GEN-10: stages every ERP key, then deletes the live records that were not staged.
-    async fn delete_unseen(&self, entity: ErpEntity, feeds: &[FeedKind]) -> Result<i64, EntityError> {
+    async fn delete_unseen(
+        &self,
+        entity: ErpEntity,
+        feeds: &[FeedKind],
+    ) -> Result<i64, EntityError> {
         let conn = &self.partner.name;
         let mut staged: Vec<String> = Vec::with_capacity(self.opts.batch_size);
         let mut keys = self.erp.keys(entity);

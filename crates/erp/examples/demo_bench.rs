@@ -16,7 +16,11 @@ use immohub_erp::{DemoOptions, ErpSource, Mapping, create_demo};
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let units: u64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(100_000);
+    let units: u64 = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(100_000);
     let path = args
         .next()
         .map(PathBuf::from)
@@ -79,7 +83,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             rows as f64 / secs
         );
         let started = Instant::now();
-        let keys = source.keys(entity).try_fold(0u64, |n, _| async move { Ok(n + 1) }).await?;
+        let keys = source
+            .keys(entity)
+            .try_fold(0u64, |n, _| async move { Ok(n + 1) })
+            .await?;
         let secs = started.elapsed().as_secs_f64();
         println!(
             "keys({entity}): {keys} in {secs:.2} s = {:.0} rows/s",

@@ -191,7 +191,10 @@ mod tests {
     #[test]
     fn floats_have_no_exponent() {
         assert_eq!(format_float("REAL", 845.5).unwrap().unwrap(), "845.5");
-        assert_eq!(format_float("REAL", 1e21).unwrap().unwrap(), "1000000000000000000000");
+        assert_eq!(
+            format_float("REAL", 1e21).unwrap().unwrap(),
+            "1000000000000000000000"
+        );
         assert!(format_float("REAL", f64::NAN).is_err());
     }
 

@@ -67,7 +67,9 @@ pub enum ErpError {
     },
 
     /// A value of a column could not be converted to text.
-    #[error("ERP-Abfrage für {entity}: Spalte „{column}“ (Typ {type_name}) kann nicht gelesen werden: {reason}")]
+    #[error(
+        "ERP-Abfrage für {entity}: Spalte „{column}“ (Typ {type_name}) kann nicht gelesen werden: {reason}"
+    )]
     Column {
         entity: ErpEntity,
         column: String,
@@ -97,7 +99,10 @@ pub enum ErpError {
 }
 
 fn field_suffix(field: &Option<String>) -> String {
-    field.as_ref().map(|f| format!(", Feld „{f}“")).unwrap_or_default()
+    field
+        .as_ref()
+        .map(|f| format!(", Feld „{f}“"))
+        .unwrap_or_default()
 }
 
 impl ErpError {

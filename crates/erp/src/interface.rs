@@ -80,8 +80,16 @@ const BUILDINGS: &[InterfaceColumn] = &[
     PROPERTY_NO,
     BUILDING_NO,
     req("street", "Straße", "street name without house number"),
-    opt("house_no", "Hausnummer", "house number with suffix (`12a`, `7-9`)"),
-    req("postal_code", "Postleitzahl", "five-digit German postal code"),
+    opt(
+        "house_no",
+        "Hausnummer",
+        "house number with suffix (`12a`, `7-9`)",
+    ),
+    req(
+        "postal_code",
+        "Postleitzahl",
+        "five-digit German postal code",
+    ),
     req("city", "Ort", "city"),
     opt("year_built", "Baujahr", "year of construction (integer)"),
     UPDATED_AT,
@@ -167,7 +175,11 @@ const PERSONS: &[InterfaceColumn] = &[
         "postal address street; when given, `postal_code` and `city` are required too",
     ),
     opt("house_no", "Hausnummer (Postanschrift)", "house number"),
-    opt("postal_code", "Postleitzahl (Postanschrift)", "five-digit postal code"),
+    opt(
+        "postal_code",
+        "Postleitzahl (Postanschrift)",
+        "five-digit postal code",
+    ),
     opt("city", "Ort (Postanschrift)", "city"),
     opt(
         "anonymised",
@@ -228,7 +240,11 @@ const OWNERSHIPS: &[InterfaceColumn] = &[
         "person number of the owner",
     ),
     req("start_date", "Beginn", "start of the ownership"),
-    opt("end_date", "Ende", "end of the ownership; empty while it runs"),
+    opt(
+        "end_date",
+        "Ende",
+        "end of the ownership; empty while it runs",
+    ),
     UPDATED_AT,
 ];
 

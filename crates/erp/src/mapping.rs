@@ -191,7 +191,9 @@ impl Mapping {
 
 /// Trims white space and trailing semicolons; `None` if nothing is left.
 fn clean_sql(sql: &str) -> Option<String> {
-    let s = sql.trim().trim_end_matches(|c: char| c == ';' || c.is_whitespace());
+    let s = sql
+        .trim()
+        .trim_end_matches(|c: char| c == ';' || c.is_whitespace());
     (!s.is_empty()).then(|| s.to_owned())
 }
 

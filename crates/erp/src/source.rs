@@ -11,9 +11,9 @@ use futures::stream::{self, BoxStream};
 use futures::{StreamExt, TryStreamExt};
 use immohub_domain::entity::parse_timestamp;
 use immohub_domain::{Entity, ErpEntity, RawRecord};
-use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions, MySqlRow};
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
-use sqlx::{Column, Executor, Row};
+use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlPool, MySqlPoolOptions, MySqlRow};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
+use sqlx::{Column, Connection, Executor, Row};
 
 use crate::convert::{self, ConvertError, format_timestamp};
 use crate::error::{ErpError, redact_url};
@@ -131,10 +131,19 @@ impl Statements {
             sample: format!("SELECT * FROM ({query}) q LIMIT 1"),
             keys_sample: format!("SELECT * FROM ({keys}) k LIMIT 1"),
             keys,
-            max_changed: m
-                .changed_column
-                .as_ref()
-                .map(|c| format!("SELECT max(q.{}) FROM ({query}) q", backend.quote(c))),
+            max_changed: m.changed_column.as_ref().map(|c| {
+                let col = format!("q.{}", backend.quote(c));
+                match backend {
+                    // Text in mixed ISO forms does not sort as time; julianday() does.
+                    Backend::Sqlite => format!(
+                        "SELECT strftime('%Y-%m-%d %H:%M:%f', max(julianday({col}))) FROM ({query}) q"
+                    ),
+                    Backend::Postgres => {
+                        format!("SELECT max(CAST({col} AS timestamptz)) FROM ({query}) q")
+                    }
+                    Backend::MySql => format!("SELECT max({col}) FROM ({query}) q"),
+                }
+            }),
             changed_column,
         }
     }
@@ -169,6 +178,8 @@ impl fmt::Debug for ErpSource {
     }
 }
 
+/// How long a read waits for a free connection (or for the server to accept one).
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 /// GROUP_CONCAT is cut at 1024 bytes by default in MySQL/MariaDB; lists of leases need more.
 const MYSQL_GROUP_CONCAT_MAX_LEN: &str = "SET SESSION group_concat_max_len = 16777216";
 
@@ -203,12 +214,19 @@ impl ErpSource {
                 let opts = PgConnectOptions::from_str(url)
                     .map_err(connect_err)?
                     .options([("TimeZone", "UTC")]);
+                // One direct attempt reports a wrong host or password at once; the pool itself
+                // would retry until its acquire timeout.
+                PgConnection::connect_with(&opts)
+                    .await
+                    .map_err(connect_err)?
+                    .close()
+                    .await
+                    .map_err(connect_err)?;
                 Pool::Postgres(
                     PgPoolOptions::new()
                         .max_connections(4)
-                        .connect_with(opts)
-                        .await
-                        .map_err(connect_err)?,
+                        .acquire_timeout(ACQUIRE_TIMEOUT)
+                        .connect_lazy_with(opts),
                 )
             }
             Backend::MySql => {
@@ -220,18 +238,23 @@ impl ErpSource {
                 let opts = MySqlConnectOptions::from_str(&url)
                     .map_err(connect_err)?
                     .timezone(Some("+00:00".to_owned()));
+                MySqlConnection::connect_with(&opts)
+                    .await
+                    .map_err(connect_err)?
+                    .close()
+                    .await
+                    .map_err(connect_err)?;
                 Pool::MySql(
                     MySqlPoolOptions::new()
                         .max_connections(4)
+                        .acquire_timeout(ACQUIRE_TIMEOUT)
                         .after_connect(|conn, _meta| {
                             Box::pin(async move {
                                 conn.execute(MYSQL_GROUP_CONCAT_MAX_LEN).await?;
                                 Ok(())
                             })
                         })
-                        .connect_with(opts)
-                        .await
-                        .map_err(connect_err)?,
+                        .connect_lazy_with(opts),
                 )
             }
         };
@@ -330,12 +353,14 @@ impl ErpSource {
         let Some(text) = first.columns.values().next().and_then(|v| v.as_deref()) else {
             return Ok(None);
         };
-        parse_timestamp(text).map(Some).ok_or_else(|| ErpError::Column {
-            entity,
-            column: st.changed_column.clone().unwrap_or_default(),
-            type_name: "max()".to_owned(),
-            reason: format!("„{text}“ ist kein Zeitstempel"),
-        })
+        parse_timestamp(text)
+            .map(Some)
+            .ok_or_else(|| ErpError::Column {
+                entity,
+                column: st.changed_column.clone().unwrap_or_default(),
+                type_name: "max()".to_owned(),
+                reason: format!("„{text}“ ist kein Zeitstempel"),
+            })
     }
 
     /// Counts the rows of an entity.
@@ -344,10 +369,7 @@ impl ErpSource {
             .statements
             .get(&entity)
             .ok_or(ErpError::NotMapped { entity })?;
-        let row = self
-            .fetch(entity, &st.count, None, None)
-            .try_next()
-            .await?;
+        let row = self.fetch(entity, &st.count, None, None).try_next().await?;
         let text = row
             .as_ref()
             .and_then(|r| r.columns.values().next())

@@ -135,7 +135,9 @@ pub(crate) fn stream<'a>(
         }
     })
     .flat_map(move |batch: Batch| match batch {
-        Ok(batch) => stream::iter(Records::new(entity, changed_column.clone(), batch)).left_stream(),
+        Ok(batch) => {
+            stream::iter(Records::new(entity, changed_column.clone(), batch)).left_stream()
+        }
         Err(e) => stream::once(async move { Err(e) }).right_stream(),
     })
     .boxed()
@@ -166,7 +168,10 @@ impl Iterator for Records {
 
     fn next(&mut self) -> Option<Self::Item> {
         let width = self.batch.names.len();
-        let cells = self.batch.cells.get(self.next_cell..self.next_cell + width)?;
+        let cells = self
+            .batch
+            .cells
+            .get(self.next_cell..self.next_cell + width)?;
         self.next_cell += width;
         let mut record = RawRecord::new();
         for (i, (name, cell)) in self.batch.names.iter().zip(cells).enumerate() {
@@ -283,6 +288,9 @@ mod tests {
             SqliteTarget::from_url("sqlite:///var/lib/erp 1.db?mode=ro").uri,
             "file:/var/lib/erp 1.db?mode=ro"
         );
-        assert_eq!(SqliteTarget::from_url("sqlite:a%b#c.db").uri, "file:a%25b%23c.db");
+        assert_eq!(
+            SqliteTarget::from_url("sqlite:a%b#c.db").uri,
+            "file:a%25b%23c.db"
+        );
     }
 }

@@ -14,8 +14,8 @@ pub use sql::{SqlStore, open};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use immohub_domain::profile::FeedKind;
 use immohub_domain::ErpEntity;
+use immohub_domain::profile::FeedKind;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -1,8 +1,8 @@
 //! Records the store keeps and returns.
 
 use chrono::{DateTime, Utc};
-use immohub_domain::profile::FeedKind;
 use immohub_domain::ErpEntity;
+use immohub_domain::profile::FeedKind;
 use serde::{Deserialize, Serialize};
 
 /// A partner connection. `config` holds the sync rules as JSON (owned by the engine).

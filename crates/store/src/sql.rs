@@ -309,7 +309,10 @@ mod tests {
             "postgres://postgres@127.0.0.1:5432/test",
             "postgresql://u:p@db.example/hub?sslmode=require",
         ] {
-            assert!(matches!(Target::parse(url), Ok(Target::Postgres(_))), "{url}");
+            assert!(
+                matches!(Target::parse(url), Ok(Target::Postgres(_))),
+                "{url}"
+            );
         }
         for url in [
             "",

@@ -50,16 +50,28 @@ fn serve(dir: &Path) -> (Server, String) {
 
 fn last_count(text: &str, word: &str) -> i64 {
     // "Lauf 2 (demo): erfolgreich – 300 gelesen, 1 gesendet, …"
-    let line = text.lines().rev().find(|l| l.starts_with("Lauf ")).unwrap_or_else(|| panic!("no run line in {text}"));
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("Lauf "))
+        .unwrap_or_else(|| panic!("no run line in {text}"));
     let before = line.split(&format!(" {word}")).next().unwrap();
-    before.rsplit([' ', ',']).find(|s| !s.is_empty()).unwrap().parse().unwrap_or_else(|_| panic!("{word} in {line}"))
+    before
+        .rsplit([' ', ','])
+        .find(|s| !s.is_empty())
+        .unwrap()
+        .parse()
+        .unwrap_or_else(|_| panic!("{word} in {line}"))
 }
 
 async fn erp_exec(dir: &Path, sql: &str) {
     use sqlx::Connection;
-    let mut c = sqlx::SqliteConnection::connect(&format!("sqlite:{}", dir.join("data/demo-erp.db").display()))
-        .await
-        .unwrap();
+    let mut c = sqlx::SqliteConnection::connect(&format!(
+        "sqlite:{}",
+        dir.join("data/demo-erp.db").display()
+    ))
+    .await
+    .unwrap();
     sqlx::query(sql).execute(&mut c).await.unwrap();
 }
 
@@ -90,7 +102,10 @@ async fn stm_5_gen_10_tour_demo_serve_curl_change_delete() {
             .json()
             .await
             .unwrap();
-        if runs["runs"].as_array().is_some_and(|r| r.iter().any(|r| !r["ended_at"].is_null())) {
+        if runs["runs"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|r| !r["ended_at"].is_null()))
+        {
             break;
         }
         assert!(Instant::now() < deadline, "no finished run: {runs}");
@@ -115,7 +130,13 @@ async fn stm_5_gen_10_tour_demo_serve_curl_change_delete() {
         assert_eq!(item["data"]["id"], item["id"]);
     }
     // Wrong key: 401.
-    let status = http.get(format!("{url}/v1/feeds/units")).bearer_auth("ihk_wrong").send().await.unwrap().status();
+    let status = http
+        .get(format!("{url}/v1/feeds/units"))
+        .bearer_auth("ihk_wrong")
+        .send()
+        .await
+        .unwrap()
+        .status();
     assert_eq!(status, 401);
 
     // A second sync without ERP change sends nothing.
@@ -138,7 +159,11 @@ async fn stm_5_gen_10_tour_demo_serve_curl_change_delete() {
     // Delete one unit (and what hangs on it): one deletion in the units feed.
     let head_before = feed_head(&http, &url, &key).await;
     let victim = "(SELECT max(rowid) FROM erp_units WHERE unit_id NOT IN (SELECT unit_id FROM erp_leases) AND unit_id NOT IN (SELECT unit_id FROM erp_ownerships))";
-    erp_exec(dir, &format!("DELETE FROM erp_units WHERE rowid = {victim}")).await;
+    erp_exec(
+        dir,
+        &format!("DELETE FROM erp_units WHERE rowid = {victim}"),
+    )
+    .await;
     let (ok, out) = immohub(dir, &["sync", "run", "stammdaten", "--partner", "demo"]);
     assert!(ok, "{out}");
     assert_eq!(last_count(&out, "gelöscht"), 1, "{out}");
@@ -152,13 +177,32 @@ async fn stm_5_gen_10_tour_demo_serve_curl_change_delete() {
     assert!(ok, "{out}");
     assert!(out.contains("Letzter Lauf:"), "{out}");
     let id = new[0]["id"].as_str().unwrap();
-    let (ok, out) = immohub(dir, &["protocol", "--partner", "demo", "--feed", "units", "--record", id]);
+    let (ok, out) = immohub(
+        dir,
+        &[
+            "protocol",
+            "--partner",
+            "demo",
+            "--feed",
+            "units",
+            "--record",
+            id,
+        ],
+    );
     assert!(ok, "{out}");
     assert!(out.contains("gelöscht") && out.contains("GEN-10"), "{out}");
 }
 
 async fn feed_head(http: &reqwest::Client, url: &str, key: &str) -> i64 {
-    let feeds: Value = http.get(format!("{url}/v1/feeds")).bearer_auth(key).send().await.unwrap().json().await.unwrap();
+    let feeds: Value = http
+        .get(format!("{url}/v1/feeds"))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     feeds["feeds"]
         .as_array()
         .unwrap()
@@ -185,7 +229,11 @@ async fn feed_after(http: &reqwest::Client, url: &str, key: &str, after: i64) ->
 #[test]
 fn check_reports_missing_partner_clients_and_bad_config() {
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("immohub.toml"), "[store]\nurl = \"sqlite:hub.db\"\nbogus = 1\n").unwrap();
+    std::fs::write(
+        tmp.path().join("immohub.toml"),
+        "[store]\nurl = \"sqlite:hub.db\"\nbogus = 1\n",
+    )
+    .unwrap();
     let (ok, out) = immohub(tmp.path(), &["check"]);
     assert!(!ok);
     assert!(out.contains("bogus"), "unknown key named: {out}");

@@ -49,7 +49,13 @@ fn invalid_field_names_record_field_and_reason() {
     let err = Entity::parse(ErpEntity::Lease, &lease).unwrap_err();
     assert_eq!(err.error.field, "end_date");
     let bad_party = lease.with("end_date", None).with("parties", Some("P1"));
-    assert_eq!(Entity::parse(ErpEntity::Lease, &bad_party).unwrap_err().error.field, "parties");
+    assert_eq!(
+        Entity::parse(ErpEntity::Lease, &bad_party)
+            .unwrap_err()
+            .error
+            .field,
+        "parties"
+    );
 }
 
 #[test]
@@ -60,7 +66,11 @@ fn money_and_areas_are_decimal_not_float() {
     // 0.1 + 0.2 is exact in decimal.
     let sum = parse_decimal("0.1").unwrap() + parse_decimal("0.2").unwrap();
     assert_eq!(sum.to_string(), "0.3");
-    assert_eq!(parse_decimal("1.234,5"), None, "mixed separators are refused");
+    assert_eq!(
+        parse_decimal("1.234,5"),
+        None,
+        "mixed separators are refused"
+    );
 }
 
 #[test]
@@ -73,7 +83,9 @@ fn umlauts_and_double_names_survive_parsing() {
         .with("first_name", Some("  Anna-Lena "))
         .with("surname", Some("Müller-Lüdenscheidt"))
         .with("birth_date", Some("03.07.1985"));
-    let Entity::Person(p) = Entity::parse(ErpEntity::Person, &raw).unwrap() else { panic!() };
+    let Entity::Person(p) = Entity::parse(ErpEntity::Person, &raw).unwrap() else {
+        panic!()
+    };
     assert_eq!(p.first_name.as_deref(), Some("Anna-Lena"));
     assert_eq!(p.surname.as_deref(), Some("Müller-Lüdenscheidt"));
     assert_eq!(p.birth_date.unwrap().to_string(), "1985-07-03");

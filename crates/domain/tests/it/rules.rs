@@ -107,8 +107,11 @@ fn stm_4_unit_type_mapping_default_and_configured() {
     // Codes not listed use the configured fallback, not the built-in table.
     assert_eq!(custom.map("Stellplatz"), UnitType::Living);
 
-    let e = Entity::parse(ErpEntity::Unit, &unit("1", "2", "3", "4").with("usage_type", Some("TG")))
-        .unwrap();
+    let e = Entity::parse(
+        ErpEntity::Unit,
+        &unit("1", "2", "3", "4").with("usage_type", Some("TG")),
+    )
+    .unwrap();
     let mut r = rules(PartnerProfile::Generic, Separator::Dot, &["1"]);
     r.unit_types = custom;
     match only(project(&e, &r, today()), FeedKind::Unit) {
@@ -127,8 +130,14 @@ fn gen_1_composite_ids_with_every_separator() {
         (Separator::Slash, "1/2/3/4"),
         (Separator::Pipe, "1|2|3|4"),
     ] {
-        match only(project(&e, &rules(PartnerProfile::Generic, sep, &["1"]), today()), FeedKind::Unit) {
-            Decision::Send { partner_id, payload } => {
+        match only(
+            project(&e, &rules(PartnerProfile::Generic, sep, &["1"]), today()),
+            FeedKind::Unit,
+        ) {
+            Decision::Send {
+                partner_id,
+                payload,
+            } => {
                 assert_eq!(partner_id, expected);
                 assert_eq!(payload["id"], expected);
                 // The building ID is the 3-part prefix.
@@ -142,7 +151,14 @@ fn gen_1_composite_ids_with_every_separator() {
 #[test]
 fn gen_1_number_containing_separator_is_not_sent() {
     let e = Entity::parse(ErpEntity::Unit, &unit("1", "2", "3", "4.1")).unwrap();
-    match only(project(&e, &rules(PartnerProfile::Generic, Separator::Dot, &["1"]), today()), FeedKind::Unit) {
+    match only(
+        project(
+            &e,
+            &rules(PartnerProfile::Generic, Separator::Dot, &["1"]),
+            today(),
+        ),
+        FeedKind::Unit,
+    ) {
         Decision::Skip(SkipReason::Gen1AmbiguousId { message }) => {
             assert!(message.contains("4.1"), "{message}");
             assert!(message.contains("unit_no"), "{message}");
@@ -151,7 +167,14 @@ fn gen_1_number_containing_separator_is_not_sent() {
     }
     // With another separator the same unit is fine.
     assert!(matches!(
-        only(project(&e, &rules(PartnerProfile::Generic, Separator::Dash, &["1"]), today()), FeedKind::Unit),
+        only(
+            project(
+                &e,
+                &rules(PartnerProfile::Generic, Separator::Dash, &["1"]),
+                today()
+            ),
+            FeedKind::Unit
+        ),
         Decision::Send { .. }
     ));
     assert_eq!(
@@ -170,7 +193,14 @@ fn gen_1_number_containing_separator_is_not_sent() {
 fn gen_2_client_filter_empty_list_syncs_nothing() {
     let e = Entity::parse(ErpEntity::Unit, &unit("2", "2", "3", "4")).unwrap();
     for clients in [&[][..], &["1"][..], &["3", "20"][..]] {
-        match only(project(&e, &rules(PartnerProfile::Generic, Separator::Dot, clients), today()), FeedKind::Unit) {
+        match only(
+            project(
+                &e,
+                &rules(PartnerProfile::Generic, Separator::Dot, clients),
+                today(),
+            ),
+            FeedKind::Unit,
+        ) {
             Decision::Skip(SkipReason::Gen2ClientNotReleased { client_no }) => {
                 assert_eq!(client_no, "2")
             }
@@ -178,7 +208,14 @@ fn gen_2_client_filter_empty_list_syncs_nothing() {
         }
     }
     assert!(matches!(
-        only(project(&e, &rules(PartnerProfile::Generic, Separator::Dot, &["1", "2"]), today()), FeedKind::Unit),
+        only(
+            project(
+                &e,
+                &rules(PartnerProfile::Generic, Separator::Dot, &["1", "2"]),
+                today()
+            ),
+            FeedKind::Unit
+        ),
         Decision::Send { .. }
     ));
 }
@@ -210,15 +247,22 @@ fn stm_2_portal_partners_need_surname_and_tenant_units() {
     let current = Some("L1:main_tenant:2020-01-01:");
     // casavi does not need an e-mail, but a surname.
     assert!(matches!(
-        only(project(&person(None, Some("Öztürk"), current), &r, today()), FeedKind::Tenant),
+        only(
+            project(&person(None, Some("Öztürk"), current), &r, today()),
+            FeedKind::Tenant
+        ),
         Decision::Send { .. }
     ));
     assert!(matches!(
-        only(project(&person(Some("a@b.de"), None, current), &r, today()), FeedKind::Tenant),
+        only(
+            project(&person(Some("a@b.de"), None, current), &r, today()),
+            FeedKind::Tenant
+        ),
         Decision::Skip(SkipReason::Stm2NoSurname { .. })
     ));
     // A unit whose only lease ended is not linked to a tenant.
-    let vacant = unit("1", "2", "3", "4").with("tenancies", Some("L0:main_tenant:2010-01-01:2019-12-31"));
+    let vacant =
+        unit("1", "2", "3", "4").with("tenancies", Some("L0:main_tenant:2010-01-01:2019-12-31"));
     let e = Entity::parse(ErpEntity::Unit, &vacant).unwrap();
     assert!(matches!(
         only(project(&e, &r, today()), FeedKind::Unit),
@@ -239,7 +283,10 @@ fn stm_2_portal_partners_need_surname_and_tenant_units() {
     // The generic profile sends vacant units too.
     let g = rules(PartnerProfile::Generic, Separator::Dot, &["1"]);
     let e = Entity::parse(ErpEntity::Unit, &vacant).unwrap();
-    assert!(matches!(only(project(&e, &g, today()), FeedKind::Unit), Decision::Send { .. }));
+    assert!(matches!(
+        only(project(&e, &g, today()), FeedKind::Unit),
+        Decision::Send { .. }
+    ));
 }
 
 #[test]
@@ -254,15 +301,36 @@ fn stm_1_profiles_say_which_entities_a_partner_receives() {
     let p = person(None, Some("Weiß"), Some("L1:co_resident:2020-01-01:"));
     let ps = project(&p, &r, today());
     assert_eq!(ps.len(), 2);
-    assert!(matches!(only(ps.clone(), FeedKind::Tenant), Decision::Send { .. }));
-    assert!(matches!(only(ps, FeedKind::Owner), Decision::Skip(SkipReason::NotAnOwner)));
+    assert!(matches!(
+        only(ps.clone(), FeedKind::Tenant),
+        Decision::Send { .. }
+    ));
+    assert!(matches!(
+        only(ps, FeedKind::Owner),
+        Decision::Skip(SkipReason::NotAnOwner)
+    ));
     // Immomio never sees the owner feed at all.
-    let ps = project(&p, &rules(PartnerProfile::Immomio, Separator::Dot, &["1"]), today());
+    let ps = project(
+        &p,
+        &rules(PartnerProfile::Immomio, Separator::Dot, &["1"]),
+        today(),
+    );
     assert!(ps.iter().all(|x| x.feed == FeedKind::Tenant));
     // A former tenant (lease ended) is no tenant.
-    let former = person(Some("x@y.de"), Some("Alt"), Some("L1:main_tenant:2000-01-01:2020-12-31"));
+    let former = person(
+        Some("x@y.de"),
+        Some("Alt"),
+        Some("L1:main_tenant:2000-01-01:2020-12-31"),
+    );
     assert!(matches!(
-        only(project(&former, &rules(PartnerProfile::Generic, Separator::Dot, &["1"]), today()), FeedKind::Tenant),
+        only(
+            project(
+                &former,
+                &rules(PartnerProfile::Generic, Separator::Dot, &["1"]),
+                today()
+            ),
+            FeedKind::Tenant
+        ),
         Decision::Skip(SkipReason::NotATenant)
     ));
 }

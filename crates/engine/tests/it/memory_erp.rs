@@ -33,15 +33,29 @@ impl ErpRead for MemoryErp {
         entity: ErpEntity,
         since: Option<DateTime<Utc>>,
     ) -> BoxStream<'_, Result<RawRecord, String>> {
-        let rows = self.rows.lock().unwrap().get(&entity).cloned().unwrap_or_default();
+        let rows = self
+            .rows
+            .lock()
+            .unwrap()
+            .get(&entity)
+            .cloned()
+            .unwrap_or_default();
         let rows: Vec<RawRecord> = match (&self.change_column, since) {
             (Some(col), Some(since)) => rows
                 .into_iter()
-                .filter(|r| r.get(col).and_then(parse_timestamp).is_some_and(|t| t > since))
+                .filter(|r| {
+                    r.get(col)
+                        .and_then(parse_timestamp)
+                        .is_some_and(|t| t > since)
+                })
                 .collect(),
             _ => rows,
         };
-        let fail = self.fail_after.lock().unwrap().take_if(|(e, _)| *e == entity);
+        let fail = self
+            .fail_after
+            .lock()
+            .unwrap()
+            .take_if(|(e, _)| *e == entity);
         let mut items: Vec<Result<RawRecord, String>> = rows.into_iter().map(Ok).collect();
         if let Some((_, n)) = fail {
             items.truncate(n);
@@ -51,7 +65,13 @@ impl ErpRead for MemoryErp {
     }
 
     fn keys(&self, entity: ErpEntity) -> BoxStream<'_, Result<RawRecord, String>> {
-        let rows = self.rows.lock().unwrap().get(&entity).cloned().unwrap_or_default();
+        let rows = self
+            .rows
+            .lock()
+            .unwrap()
+            .get(&entity)
+            .cloned()
+            .unwrap_or_default();
         let cols = entity.key_columns();
         let keys: Vec<Result<RawRecord, String>> = rows
             .into_iter()

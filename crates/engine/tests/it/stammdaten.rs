@@ -27,7 +27,10 @@ async fn env(change_column: bool) -> Env {
     erp.set(ErpEntity::Client, vec![client("1"), client("2")]);
     erp.set(
         ErpEntity::Unit,
-        (1..=5).map(|u| unit("1", &u.to_string(), "2026-01-01 10:00:00")).chain([unit("2", "1", "2026-01-01 10:00:00")]).collect(),
+        (1..=5)
+            .map(|u| unit("1", &u.to_string(), "2026-01-01 10:00:00"))
+            .chain([unit("2", "1", "2026-01-01 10:00:00")])
+            .collect(),
     );
     erp.set(
         ErpEntity::Person,
@@ -91,7 +94,9 @@ async fn run(e: &Env, p: &PartnerConfig, full: bool) -> RunSummary {
         overlap_seconds: 0,
         ..SyncOptions::default()
     };
-    sync_stammdaten(&e.store, &e.erp, p, &e.clock, &opts, &NoProgress).await.unwrap()
+    sync_stammdaten(&e.store, &e.erp, p, &e.clock, &opts, &NoProgress)
+        .await
+        .unwrap()
 }
 
 async fn feed(e: &Env, feed: FeedKind) -> Vec<immohub_store::FeedItem> {
@@ -110,7 +115,11 @@ async fn stm_5_first_run_sends_everything_second_run_nothing() {
     let second = run(&e, &p, true).await;
     assert_eq!(second.counts.sent, 0, "{second:?}");
     assert_eq!(second.counts.deleted, 0);
-    assert_eq!(feed(&e, FeedKind::Unit).await.len(), 6, "a rerun adds nothing to the feed");
+    assert_eq!(
+        feed(&e, FeedKind::Unit).await.len(),
+        6,
+        "a rerun adds nothing to the feed"
+    );
 }
 
 #[tokio::test]
@@ -137,14 +146,23 @@ async fn stm_5_incremental_read_with_change_column() {
     let first = run(&e, &p, false).await;
     assert_eq!(first.counts.read, 2 + 6 + 2);
     let again = run(&e, &p, false).await;
-    assert_eq!(again.counts.read, 0, "nothing changed since the watermark: {again:?}");
+    assert_eq!(
+        again.counts.read, 0,
+        "nothing changed since the watermark: {again:?}"
+    );
     e.erp.update(ErpEntity::Unit, |rows| {
-        rows[0] = rows[0].clone().with("rooms", Some("4")).with("updated_at", Some("2026-11-28 08:00:00"));
+        rows[0] = rows[0]
+            .clone()
+            .with("rooms", Some("4"))
+            .with("updated_at", Some("2026-11-28 08:00:00"));
     });
     let inc = run(&e, &p, false).await;
     assert_eq!(inc.counts.read, 1);
     assert_eq!(inc.counts.sent, 1);
-    assert_eq!(feed(&e, FeedKind::Unit).await.last().unwrap().payload["rooms"], "4");
+    assert_eq!(
+        feed(&e, FeedKind::Unit).await.last().unwrap().payload["rooms"],
+        "4"
+    );
 }
 
 #[tokio::test]
@@ -160,8 +178,16 @@ async fn gen_10_deleted_unit_sends_one_deletion() {
         assert_eq!(s.counts.deleted, 1, "change column {change_column}: {s:?}");
         let items = feed(&e, FeedKind::Unit).await;
         let last = items.last().unwrap();
-        assert_eq!((last.op, last.partner_id.as_str()), (FeedOp::Delete, "1.100.1.2"));
-        let state = e.store.record_by_partner_id("p", FeedKind::Unit, "1.100.1.2").await.unwrap().unwrap();
+        assert_eq!(
+            (last.op, last.partner_id.as_str()),
+            (FeedOp::Delete, "1.100.1.2")
+        );
+        let state = e
+            .store
+            .record_by_partner_id("p", FeedKind::Unit, "1.100.1.2")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(state.status, RecordStatus::Deleted);
         assert_eq!(state.rule.as_deref(), Some("GEN-10"));
         // And only once.
@@ -180,9 +206,25 @@ async fn gen_10_failed_read_deletes_nothing() {
     let s = run(&e, &p, true).await;
     assert_eq!(s.status, RunStatus::Failed);
     assert_eq!(s.counts.deleted, 0);
-    assert!(s.errors.iter().any(|m| m.contains("GEN-10")), "{:?}", s.errors);
-    assert!(feed(&e, FeedKind::Unit).await.iter().all(|i| i.op == FeedOp::Upsert));
-    let runs = e.store.runs(&RunFilter { limit: 10, ..RunFilter::default() }).await.unwrap();
+    assert!(
+        s.errors.iter().any(|m| m.contains("GEN-10")),
+        "{:?}",
+        s.errors
+    );
+    assert!(
+        feed(&e, FeedKind::Unit)
+            .await
+            .iter()
+            .all(|i| i.op == FeedOp::Upsert)
+    );
+    let runs = e
+        .store
+        .runs(&RunFilter {
+            limit: 10,
+            ..RunFilter::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(runs[0].status, RunStatus::Failed);
     assert!(runs[0].errors[0].contains("Verbindung zum ERP abgebrochen"));
 }
@@ -192,12 +234,21 @@ async fn gen_8_skipped_tenant_has_reason_and_partner_status() {
     let e = env(false).await;
     let p = partner(PartnerProfile::Immomio, &["1"]);
     run(&e, &p, true).await;
-    let sent = e.store.record_by_partner_id("p", FeedKind::Tenant, "1.10").await.unwrap().unwrap();
+    let sent = e
+        .store
+        .record_by_partner_id("p", FeedKind::Tenant, "1.10")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(sent.status, RecordStatus::Sent);
     assert_eq!(sent.version, 1);
     let skipped = e
         .store
-        .record_states("p", FeedKind::Tenant, &[format!("1{}11", immohub_domain::raw::KEY_SEP)])
+        .record_states(
+            "p",
+            FeedKind::Tenant,
+            &[format!("1{}11", immohub_domain::raw::KEY_SEP)],
+        )
         .await
         .unwrap();
     assert_eq!(skipped[0].status, RecordStatus::Skipped);
@@ -211,7 +262,12 @@ async fn gen_8_skipped_tenant_has_reason_and_partner_status() {
     assert_eq!(s.counts.sent, 1);
     let history = e
         .store
-        .outcomes("p", FeedKind::Tenant, &format!("1{}11", immohub_domain::raw::KEY_SEP), 10)
+        .outcomes(
+            "p",
+            FeedKind::Tenant,
+            &format!("1{}11", immohub_domain::raw::KEY_SEP),
+            10,
+        )
         .await
         .unwrap();
     assert_eq!(history.len(), 2);
@@ -226,9 +282,17 @@ async fn gen_2_client_removed_from_filter_is_removed_at_partner() {
     let s = run(&e, &partner(PartnerProfile::Generic, &["1"]), true).await;
     let items = feed(&e, FeedKind::Unit).await;
     let last = items.last().unwrap();
-    assert_eq!((last.op, last.partner_id.as_str()), (FeedOp::Delete, "2.100.1.1"));
+    assert_eq!(
+        (last.op, last.partner_id.as_str()),
+        (FeedOp::Delete, "2.100.1.1")
+    );
     assert_eq!(s.counts.skipped, 2, "client 2 and its unit: {s:?}");
-    let state = e.store.record_by_partner_id("p", FeedKind::Unit, "2.100.1.1").await.unwrap().unwrap();
+    let state = e
+        .store
+        .record_by_partner_id("p", FeedKind::Unit, "2.100.1.1")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(state.rule.as_deref(), Some("GEN-2"));
     // An empty list syncs nothing at all.
     let e = env(false).await;
@@ -245,7 +309,12 @@ async fn gen_1_separator_change_replaces_partner_ids() {
     p.separator = Separator::Dash;
     run(&e, &p, true).await;
     let items = feed(&e, FeedKind::Unit).await;
-    let tail: Vec<_> = items.iter().rev().take(2).map(|i| (i.op, i.partner_id.clone(), i.version)).collect();
+    let tail: Vec<_> = items
+        .iter()
+        .rev()
+        .take(2)
+        .map(|i| (i.op, i.partner_id.clone(), i.version))
+        .collect();
     assert_eq!(tail[1], (FeedOp::Delete, "1.100.1.5".to_owned(), 2));
     assert_eq!(tail[0], (FeedOp::Upsert, "1-100-1-5".to_owned(), 3));
 }
@@ -261,11 +330,22 @@ async fn gen_7_invalid_record_fails_with_field_and_keeps_partner_copy() {
     let s = run(&e, &p, true).await;
     assert_eq!(s.status, RunStatus::Partial);
     assert_eq!(s.counts.failed, 1);
-    assert_eq!(s.counts.deleted, 0, "a bad field does not delete the partner's copy");
-    let state = e.store.record_by_partner_id("p", FeedKind::Unit, "1.100.1.1").await.unwrap().unwrap();
+    assert_eq!(
+        s.counts.deleted, 0,
+        "a bad field does not delete the partner's copy"
+    );
+    let state = e
+        .store
+        .record_by_partner_id("p", FeedKind::Unit, "1.100.1.1")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(state.status, RecordStatus::Failed);
     let reason = state.reason.unwrap();
-    assert!(reason.contains("rooms") && reason.contains("drei"), "{reason}");
+    assert!(
+        reason.contains("rooms") && reason.contains("drei"),
+        "{reason}"
+    );
     let run = e.store.run(s.run_id).await.unwrap().unwrap();
     assert_eq!(run.counts.failed, 1);
     assert_eq!(run.counts.read, s.counts.read);

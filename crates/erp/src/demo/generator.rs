@@ -472,7 +472,15 @@ impl Generator {
                 postal_code: postal_code.clone(),
                 city: city.name,
             };
-            made += self.building(client, property_id, b, address, year, weg, units_left - made);
+            made += self.building(
+                client,
+                property_id,
+                b,
+                address,
+                year,
+                weg,
+                units_left - made,
+            );
         }
         made.max(1)
     }
@@ -510,10 +518,18 @@ impl Generator {
                 if self.chance(0.15) {
                     (self.rng.gen_range(8..=14), 4, true)
                 } else {
-                    (self.rng.gen_range(4..=6), self.rng.gen_range(3..=4), self.chance(0.4))
+                    (
+                        self.rng.gen_range(4..=6),
+                        self.rng.gen_range(3..=4),
+                        self.chance(0.4),
+                    )
                 }
             }
-            _ => (self.rng.gen_range(3..=6), self.rng.gen_range(2..=4), self.chance(0.8)),
+            _ => (
+                self.rng.gen_range(3..=6),
+                self.rng.gen_range(2..=4),
+                self.chance(0.8),
+            ),
         };
         let energy = if self.chance(0.7) {
             Some(self.energy(year_built))
@@ -606,7 +622,11 @@ impl Generator {
             .format("%Y-%m-%d")
             .to_string();
         Energy {
-            kind: if self.chance(0.6) { "verbrauch" } else { "bedarf" },
+            kind: if self.chance(0.6) {
+                "verbrauch"
+            } else {
+                "bedarf"
+            },
             value: format!("{value:.1}"),
             class,
             valid_until,
@@ -635,7 +655,10 @@ impl Generator {
             },
             1 => match floor {
                 0 => format!("Erdgeschoss {side}"),
-                _ if is_top => format!("Dachgeschoss, {}", if side.is_empty() { "mitte" } else { side }),
+                _ if is_top => format!(
+                    "Dachgeschoss, {}",
+                    if side.is_empty() { "mitte" } else { side }
+                ),
                 f => format!("{f}. Obergeschoss {side}"),
             },
             2 => floor.to_string(),
@@ -713,7 +736,12 @@ impl Generator {
             }
         };
         if b.year_built >= 1986 && self.chance(0.6) {
-            extra("TG-STELLPLATZ", self.rng.gen_range(4..=16), 901, Some("Tiefgarage"));
+            extra(
+                "TG-STELLPLATZ",
+                self.rng.gen_range(4..=16),
+                901,
+                Some("Tiefgarage"),
+            );
         } else if self.chance(0.3) {
             extra("STELLPLATZ", self.rng.gen_range(2..=10), 901, None);
         }
@@ -721,7 +749,11 @@ impl Generator {
             extra("GARAGE", self.rng.gen_range(2..=6), 951, Some("Hof"));
         }
         if self.chance(0.15) {
-            let text = if self.chance(0.5) { "Keller" } else { "Kellergeschoss" };
+            let text = if self.chance(0.5) {
+                "Keller"
+            } else {
+                "Kellergeschoss"
+            };
             extra("LAGER", self.rng.gen_range(1..=3), 801, Some(text));
         }
         if self.chance(0.03) {
@@ -808,7 +840,11 @@ impl Generator {
         };
         let energy = if residential { b.energy.clone() } else { None };
         // Some attic flats were added later than the building (Dachgeschossausbau).
-        let attic = residential && plan.floor_text.as_deref().is_some_and(|t| t.starts_with('D'));
+        let attic = residential
+            && plan
+                .floor_text
+                .as_deref()
+                .is_some_and(|t| t.starts_with('D'));
         let own_year = if attic && self.chance(0.3) {
             let from = b.year_built.max(1990);
             Some(i64::from(self.rng.gen_range(from..=from.max(2022))))
@@ -1015,9 +1051,20 @@ impl Generator {
             } else {
                 self.pick(data::COMPANIES)
             };
-            self.person(client, Kind::Company(company.to_owned()), None, b, life, start)
+            self.person(
+                client,
+                Kind::Company(company.to_owned()),
+                None,
+                b,
+                life,
+                start,
+            )
         } else {
-            let kind = if self.chance(0.05) { Kind::Couple } else { Kind::Natural };
+            let kind = if self.chance(0.05) {
+                Kind::Couple
+            } else {
+                Kind::Natural
+            };
             self.person(client, kind, None, b, life, start)
         };
         let mut parties = vec![(main, "HM")];
@@ -1153,36 +1200,40 @@ impl Generator {
         numbers.person += 1;
 
         let anonymised = match life {
-            Life::Ended(e) => {
-                (self.today - e).num_days() > 3 * 365 && self.chance(0.5)
-            }
+            Life::Ended(e) => (self.today - e).num_days() > 3 * 365 && self.chance(0.5),
             _ => false,
         };
         let female = self.chance(0.52);
-        let (salutation, title, first_name, surname, company): (
-            Option<&'static str>,
-            Option<&'static str>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        ) = match &kind {
-            Kind::Company(name) => (Some("Firma"), None, None, None, Some(name.clone())),
+        let Names {
+            salutation,
+            title,
+            first_name,
+            surname,
+            company,
+        } = match &kind {
+            Kind::Company(name) => Names {
+                salutation: Some("Firma"),
+                company: Some(name.clone()),
+                ..Names::default()
+            },
             Kind::Estate => {
                 let first = self.pick(data::FIRST_NAMES_F);
                 let last = self.pick(data::SURNAMES);
-                (
-                    None,
-                    None,
-                    None,
-                    None,
-                    Some(format!("{} {first} {last}", data::ESTATE_PREFIX)),
-                )
+                Names {
+                    company: Some(format!("{} {first} {last}", data::ESTATE_PREFIX)),
+                    ..Names::default()
+                }
             }
             Kind::Couple => {
                 let m = self.pick(data::FIRST_NAMES_M);
                 let f = self.pick(data::FIRST_NAMES_F);
                 let last = self.surname();
-                (Some("Eheleute"), None, Some(format!("{m} und {f}")), Some(last), None)
+                Names {
+                    salutation: Some("Eheleute"),
+                    first_name: Some(format!("{m} und {f}")),
+                    surname: Some(last),
+                    ..Names::default()
+                }
             }
             _ => {
                 let first = if female {
@@ -1201,7 +1252,13 @@ impl Generator {
                     Some(self.pick(data::TITLES))
                 };
                 let last = surname.unwrap_or_else(|| self.surname());
-                (salutation, title, Some(first.to_owned()), Some(last), None)
+                Names {
+                    salutation,
+                    title,
+                    first_name: Some(first.to_owned()),
+                    surname: Some(last),
+                    company: None,
+                }
             }
         };
         let natural = first_name.is_some();
@@ -1223,7 +1280,11 @@ impl Generator {
             _ => 0.68,
         };
         let mut email = if self.chance(p_email) {
-            Some(self.email(first_name.as_deref(), surname.as_deref(), company.as_deref()))
+            Some(self.email(
+                first_name.as_deref(),
+                surname.as_deref(),
+                company.as_deref(),
+            ))
         } else {
             None
         };
@@ -1399,6 +1460,16 @@ impl BuildingCtx {
             .find(|c| c.name == self.address.city)
             .map_or("040", |c| c.area_code)
     }
+}
+
+/// The name fields of a person row.
+#[derive(Default)]
+struct Names {
+    salutation: Option<&'static str>,
+    title: Option<&'static str>,
+    first_name: Option<String>,
+    surname: Option<String>,
+    company: Option<String>,
 }
 
 /// What kind of person to create.

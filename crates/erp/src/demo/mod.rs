@@ -100,7 +100,9 @@ impl DemoSummary {
 
 /// Creates the demo ERP as a SQLite file at `path`.
 ///
-/// Refuses to overwrite an existing file unless `opts.force`. The database is built in
+/// The file is left in WAL mode, so that immohub can read it while someone changes it (in
+/// rollback-journal mode a long read would block writers). Refuses to overwrite an existing file
+/// unless `opts.force`. The database is built in
 /// `<path>.part` and renamed when complete, so a failed run leaves no half-made ERP behind.
 /// Connect to it with `sqlite:<path>` and [`crate::Mapping::demo`].
 pub async fn create_demo(path: &Path, opts: DemoOptions) -> Result<DemoSummary, ErpError> {
@@ -167,18 +169,23 @@ async fn build(part: &Path, opts: &DemoOptions, today: NaiveDate) -> Result<Buil
         .begin()
         .await
         .map_err(|e| ErpError::demo("Transaktion", e))?;
-    insert_clients(&mut *tx, today).await?;
+    insert_clients(&mut tx, today).await?;
     let mut generator = Generator::new(opts, today);
-    generator.run(&mut *tx).await?;
+    generator.run(&mut tx).await?;
     tx.commit()
         .await
         .map_err(|e| ErpError::demo("Abschluss der Transaktion", e))?;
 
-    run(&mut conn, DEMO_INDEXES_SQL, "Anlegen der Indizes und Trigger").await?;
+    run(
+        &mut conn,
+        DEMO_INDEXES_SQL,
+        "Anlegen der Indizes und Trigger",
+    )
+    .await?;
     run(&mut conn, DEMO_VIEWS_SQL, "Anlegen der Views").await?;
     run(
         &mut conn,
-        "PRAGMA analysis_limit = 1000; ANALYZE; PRAGMA journal_mode = DELETE;",
+        "PRAGMA analysis_limit = 1000; ANALYZE; PRAGMA journal_mode = WAL;",
         "Statistiken",
     )
     .await?;
@@ -207,7 +214,10 @@ async fn run(conn: &mut SqliteConnection, sql: &str, step: &str) -> Result<(), E
 }
 
 async fn insert_clients(conn: &mut SqliteConnection, today: NaiveDate) -> Result<(), ErpError> {
-    let stamp = format!("{} 08:00:00", today.pred_opt().unwrap_or(today).format("%Y-%m-%d"));
+    let stamp = format!(
+        "{} 08:00:00",
+        today.pred_opt().unwrap_or(today).format("%Y-%m-%d")
+    );
     for (i, (no, name)) in data::CLIENTS.iter().enumerate() {
         sqlx::query(
             "INSERT INTO erp_clients (client_id, client_no, name, updated_at) VALUES (?, ?, ?, ?)",

@@ -14,11 +14,17 @@ pub async fn touch_units(path: &Path, count: u64) -> Result<u64, ErpError> {
         .filename(path)
         .connect()
         .await
-        .map_err(|source| ErpError::Demo { step: format!("{} öffnen", path.display()), source })?;
+        .map_err(|source| ErpError::Demo {
+            step: format!("{} öffnen", path.display()),
+            source,
+        })?;
     let total: i64 = sqlx::query_scalar("SELECT count(*) FROM erp_units")
         .fetch_one(&mut conn)
         .await
-        .map_err(|source| ErpError::Demo { step: "Einheiten zählen".to_owned(), source })?;
+        .map_err(|source| ErpError::Demo {
+            step: "Einheiten zählen".to_owned(),
+            source,
+        })?;
     let step = (total / i64::try_from(count.max(1)).unwrap_or(i64::MAX)).max(1);
     let done = sqlx::query(
         "UPDATE erp_units SET floor_text = coalesce(floor_text, '') || ' (geändert)' \
@@ -28,7 +34,10 @@ pub async fn touch_units(path: &Path, count: u64) -> Result<u64, ErpError> {
     .bind(i64::try_from(count).unwrap_or(i64::MAX))
     .execute(&mut conn)
     .await
-    .map_err(|source| ErpError::Demo { step: "Einheiten ändern".to_owned(), source })?
+    .map_err(|source| ErpError::Demo {
+        step: "Einheiten ändern".to_owned(),
+        source,
+    })?
     .rows_affected();
     conn.close().await.ok();
     Ok(done)

@@ -23,9 +23,12 @@ async fn demo(dir: &Path, units: u64) -> (ErpSource, immohub_erp::DemoSummary) {
     )
     .await
     .expect("demo");
-    let source = ErpSource::connect(&format!("sqlite:{}", path.display()), Mapping::demo().unwrap())
-        .await
-        .expect("connect");
+    let source = ErpSource::connect(
+        &format!("sqlite:{}", path.display()),
+        Mapping::demo().unwrap(),
+    )
+    .await
+    .expect("connect");
     (source, summary)
 }
 
@@ -100,12 +103,20 @@ async fn demo_data_is_realistic() {
     let floors: BTreeSet<&str> = units.iter().filter_map(|u| u.get("floor_text")).collect();
     assert!(floors.iter().any(|f| f.contains("OG")), "{floors:?}");
     assert!(floors.iter().any(|f| f.starts_with("Dachgeschoss")));
-    assert!(floors.iter().any(|f| f.starts_with("EG") || f.starts_with("Erdgeschoss")));
+    assert!(
+        floors
+            .iter()
+            .any(|f| f.starts_with("EG") || f.starts_with("Erdgeschoss"))
+    );
     assert!(floors.contains("Keller"));
     let rooms: BTreeSet<&str> = units.iter().filter_map(|u| u.get("rooms")).collect();
     assert!(rooms.contains("2.5") && rooms.contains("1") && rooms.contains("3"));
     assert!(units.iter().any(|u| u.get("energy_class").is_some()));
-    assert!(units.iter().any(|u| u.get("tenancies").is_some_and(|t| t.contains(';'))));
+    assert!(
+        units
+            .iter()
+            .any(|u| u.get("tenancies").is_some_and(|t| t.contains(';')))
+    );
 
     let persons = read_all(&source, ErpEntity::Person).await;
     let surnames: Vec<&str> = persons.iter().filter_map(|p| p.get("surname")).collect();
@@ -113,11 +124,21 @@ async fn demo_data_is_realistic() {
     assert!(surnames.iter().any(|s| s.contains('-') || s.contains(' ')));
     assert!(persons.iter().any(|p| p.get("title") == Some("Dr.")));
     assert!(persons.iter().any(|p| p.get("anonymised") == Some("1")));
-    assert!(persons.iter().any(|p| p.get("email").is_none() && p.get("surname").is_some()));
-    assert!(persons.iter().any(|p| p.get("surname").is_none()
-        && p.get("company_name").is_some_and(|c| c.starts_with("Erbengemeinschaft") || c.contains("GmbH"))));
+    assert!(
+        persons
+            .iter()
+            .any(|p| p.get("email").is_none() && p.get("surname").is_some())
+    );
+    assert!(persons.iter().any(|p| {
+        p.get("surname").is_none()
+            && p.get("company_name")
+                .is_some_and(|c| c.starts_with("Erbengemeinschaft") || c.contains("GmbH"))
+    }));
     assert!(persons.iter().any(|p| p.get("ownerships").is_some()));
-    assert!(persons.iter().any(|p| p.get("tenancies").is_some_and(|t| t.contains("co_resident"))));
+    assert!(persons.iter().any(|p| {
+        p.get("tenancies")
+            .is_some_and(|t| t.contains("co_resident"))
+    }));
 
     let leases = read_all(&source, ErpEntity::Lease).await;
     let today = Utc::now().date_naive();
@@ -136,8 +157,14 @@ async fn demo_data_is_realistic() {
             assert_eq!(cents.len(), 2, "two decimals: {rent}");
         }
     }
-    assert!(current > 0 && ended > 0 && future > 0, "{current} {ended} {future}");
-    assert!(leases.iter().any(|l| l.get("parties").is_some_and(|p| p.contains("contract_partner"))));
+    assert!(
+        current > 0 && ended > 0 && future > 0,
+        "{current} {ended} {future}"
+    );
+    assert!(leases.iter().any(|l| {
+        l.get("parties")
+            .is_some_and(|p| p.contains("contract_partner"))
+    }));
 }
 
 /// The same seed and day give the same data; another seed gives other data.
@@ -156,10 +183,12 @@ async fn demo_is_deterministic() {
         };
         let summary = create_demo(&path, opts).await.unwrap();
         assert_eq!(summary.today, today);
-        let source =
-            ErpSource::connect(&format!("sqlite:{}", path.display()), Mapping::demo().unwrap())
-                .await
-                .unwrap();
+        let source = ErpSource::connect(
+            &format!("sqlite:{}", path.display()),
+            Mapping::demo().unwrap(),
+        )
+        .await
+        .unwrap();
         let mut rows = Vec::new();
         for entity in ErpEntity::ALL {
             rows.push(read_all(&source, entity).await);
@@ -216,16 +245,27 @@ async fn stm_5_changed_since_reads_only_changed_rows() {
             .expect("rows with change times");
         assert_eq!(source.max_changed(entity).await.unwrap(), Some(mark));
         marks.insert(entity, mark);
-        assert!(read_since(&source, entity, mark).await.is_empty(), "{entity}");
+        assert!(
+            read_since(&source, entity, mark).await.is_empty(),
+            "{entity}"
+        );
     }
 
-    execute(&path, "UPDATE erp_units SET floor_text = '4. Etage' WHERE unit_id = 17").await;
+    execute(
+        &path,
+        "UPDATE erp_units SET floor_text = '4. Etage' WHERE unit_id = 17",
+    )
+    .await;
     let changed = read_since(&source, ErpEntity::Unit, marks[&ErpEntity::Unit]).await;
     assert_eq!(changed.len(), 1, "{changed:?}");
     assert_eq!(changed[0].get("floor_text"), Some("4. Etage"));
     let at = source.changed_at(ErpEntity::Unit, &changed[0]).unwrap();
     assert!(at > marks[&ErpEntity::Unit]);
-    assert!(read_since(&source, ErpEntity::Lease, marks[&ErpEntity::Lease]).await.is_empty());
+    assert!(
+        read_since(&source, ErpEntity::Lease, marks[&ErpEntity::Lease])
+            .await
+            .is_empty()
+    );
 
     // Ending a lease changes the lease, its unit and its persons.
     execute(
@@ -242,14 +282,18 @@ async fn stm_5_changed_since_reads_only_changed_rows() {
         read_since(&source, ErpEntity::Unit, marks[&ErpEntity::Unit]).await,
     );
     assert_eq!(units.len(), 2, "the edited unit and the lease's unit");
-    assert!(units.values().any(|u| u
-        .get("tenancies")
-        .is_some_and(|t| t.contains(&format!("{lease_no}:main_tenant:")) && t.contains("2099-12-31"))));
+    assert!(units.values().any(|u| u.get("tenancies").is_some_and(|t| {
+        t.contains(&format!("{lease_no}:main_tenant:")) && t.contains("2099-12-31")
+    })));
     let persons = read_since(&source, ErpEntity::Person, marks[&ErpEntity::Person]).await;
     let parties = leases[0].get("parties").unwrap().split(';').count();
     assert_eq!(persons.len(), parties);
     for p in &persons {
-        assert!(p.get("tenancies").unwrap().contains(&format!("{lease_no}:")));
+        assert!(
+            p.get("tenancies")
+                .unwrap()
+                .contains(&format!("{lease_no}:"))
+        );
     }
 }
 
@@ -263,7 +307,11 @@ async fn gen_10_key_stream_lists_every_record_once() {
         let distinct: BTreeSet<String> = keys.iter().map(|k| k.key(entity).unwrap()).collect();
         assert_eq!(distinct.len() as u64, summary.count(entity), "{entity}");
         for k in &keys {
-            assert_eq!(k.columns.len(), entity.key_columns().len(), "{entity}: only keys");
+            assert_eq!(
+                k.columns.len(),
+                entity.key_columns().len(),
+                "{entity}: only keys"
+            );
         }
     }
 }
@@ -280,8 +328,45 @@ async fn check_reports_every_entity_of_the_demo() {
         assert_eq!(line.rows, Some(summary.count(line.entity)), "{line}");
         assert!(line.max_changed.is_some());
         let text = line.to_string();
-        assert!(text.contains(line.entity.as_str()) && text.contains("Zeilen"), "{text}");
+        assert!(
+            text.contains(line.entity.as_str()) && text.contains("Zeilen"),
+            "{text}"
+        );
     }
     let units = lines.iter().find(|l| l.entity == ErpEntity::Unit).unwrap();
     assert!(units.messages.is_empty(), "{units}");
+}
+
+/// The demo ERP (WAL mode) can be changed while immohub streams it.
+#[tokio::test]
+async fn demo_can_be_changed_while_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let (source, summary) = demo(dir.path(), 2000).await;
+    let path = dir.path().join("erp.db");
+    let mut stream = source.rows(ErpEntity::Unit, None);
+    let mut n = 0u64;
+    for _ in 0..10 {
+        stream.try_next().await.unwrap().unwrap();
+        n += 1;
+    }
+    let started = std::time::Instant::now();
+    execute(
+        &path,
+        "UPDATE erp_units SET floor_text = 'EG' WHERE unit_id = 1999",
+    )
+    .await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "the write did not wait"
+    );
+    while stream.try_next().await.unwrap().is_some() {
+        n += 1;
+    }
+    assert_eq!(n, summary.count(ErpEntity::Unit));
+    let files: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|f| f.contains(".part"))
+        .collect();
+    assert!(files.is_empty(), "{files:?}");
 }

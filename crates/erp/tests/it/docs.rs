@@ -26,7 +26,11 @@ fn interface_document_lists_every_column() {
                 "{view}: column {} missing in the document",
                 col.name
             );
-            assert!(section.contains(col.german), "{view}: German term {}", col.german);
+            assert!(
+                section.contains(col.german),
+                "{view}: German term {}",
+                col.german
+            );
         }
     }
 }

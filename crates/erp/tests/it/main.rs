@@ -5,6 +5,9 @@
 //! `IMMOHUB_TEST_MYSQL_URL`). Without a server they print why they are skipped, unless `CI=true`,
 //! where they fail.
 
+// Test helpers outside `#[test]` functions may panic too (clippy.toml only covers the latter).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 mod demo;
 mod docs;

@@ -53,8 +53,15 @@ async fn sqlite_values_become_interface_text() {
     assert_eq!(r.get("note"), Some("Grüße"));
     assert_eq!(r.get("blank"), None, "blank text counts as missing");
     assert_eq!(r.get("missing"), None);
-    assert!(r.columns.contains_key("missing"), "NULL columns are present as None");
-    assert_eq!(r.get("updated_at"), Some("2024-01-01T10:00:00Z"), "lower-cased, RFC 3339");
+    assert!(
+        r.columns.contains_key("missing"),
+        "NULL columns are present as None"
+    );
+    assert_eq!(
+        r.get("updated_at"),
+        Some("2024-01-01T10:00:00Z"),
+        "lower-cased, RFC 3339"
+    );
 }
 
 /// The change filter compares times, not text: ISO forms with `T`, `Z` and fractions work.
@@ -133,16 +140,28 @@ async fn gen_10_failed_read_is_an_error_not_an_empty_stream() {
     let url = db(&dir.path().join("t.db"), "CREATE TABLE c (client_no TEXT);").await;
     let source = ErpSource::connect(
         &url,
-        mapping(ErpEntity::Unit, EntityMapping::new("SELECT * FROM v_units_missing")),
+        mapping(
+            ErpEntity::Unit,
+            EntityMapping::new("SELECT * FROM v_units_missing"),
+        ),
     )
     .await
     .unwrap();
     let items: Vec<_> = source.rows(ErpEntity::Unit, None).collect().await;
     assert_eq!(items.len(), 1);
     let err = items.into_iter().next().unwrap().unwrap_err();
-    assert!(matches!(err, ErpError::Query { entity: ErpEntity::Unit, .. }));
+    assert!(matches!(
+        err,
+        ErpError::Query {
+            entity: ErpEntity::Unit,
+            ..
+        }
+    ));
     let msg = err.to_string();
-    assert!(msg.starts_with("ERP-Abfrage für units fehlgeschlagen"), "{msg}");
+    assert!(
+        msg.starts_with("ERP-Abfrage für units fehlgeschlagen"),
+        "{msg}"
+    );
     assert!(msg.contains("v_units_missing"), "{msg}");
     let keys: Result<Vec<_>, _> = source.keys(ErpEntity::Unit).try_collect().await;
     assert!(keys.is_err());
@@ -153,7 +172,12 @@ async fn gen_10_failed_read_is_an_error_not_an_empty_stream() {
         .try_collect::<Vec<_>>()
         .await
         .unwrap_err();
-    assert!(matches!(err, ErpError::NotMapped { entity: ErpEntity::Person }));
+    assert!(matches!(
+        err,
+        ErpError::NotMapped {
+            entity: ErpEntity::Person
+        }
+    ));
     assert!(err.to_string().contains("persons"));
 }
 
@@ -182,12 +206,17 @@ async fn bad_change_timestamp_names_entity_and_column() {
         .await
         .unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("clients") && msg.contains("„stamp“") && msg.contains("gestern"), "{msg}");
+    assert!(
+        msg.contains("clients") && msg.contains("„stamp“") && msg.contains("gestern"),
+        "{msg}"
+    );
 }
 
 #[tokio::test]
 async fn connect_errors_are_clear() {
-    let err = ErpSource::connect("oracle://x", Mapping::new()).await.unwrap_err();
+    let err = ErpSource::connect("oracle://x", Mapping::new())
+        .await
+        .unwrap_err();
     assert!(matches!(err, ErpError::UnsupportedUrl { .. }), "{err}");
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("nope.db");
@@ -214,11 +243,17 @@ async fn check_names_what_is_wrong() {
     )
     .await;
     let m = Mapping::new()
-        .with(ErpEntity::Unit, EntityMapping::new("SELECT * FROM u").with_changed_column("updated_at"))
+        .with(
+            ErpEntity::Unit,
+            EntityMapping::new("SELECT * FROM u").with_changed_column("updated_at"),
+        )
         .unwrap()
         .with(ErpEntity::Client, EntityMapping::new("SELECT * FROM c"))
         .unwrap()
-        .with(ErpEntity::Lease, EntityMapping::new("SELECT * FROM nowhere"))
+        .with(
+            ErpEntity::Lease,
+            EntityMapping::new("SELECT * FROM nowhere"),
+        )
         .unwrap();
     let source = ErpSource::connect(&url, m).await.unwrap();
     let lines = source.check().await.unwrap();
@@ -226,8 +261,15 @@ async fn check_names_what_is_wrong() {
     let units = line(ErpEntity::Unit);
     assert_eq!(units.status, CheckStatus::Error);
     let text = units.to_string();
-    assert!(text.contains("unit_no") && text.contains("updated_at"), "{text}");
-    assert_eq!(line(ErpEntity::Client).status, CheckStatus::Warning, "no updated_at column");
+    assert!(
+        text.contains("unit_no") && text.contains("updated_at"),
+        "{text}"
+    );
+    assert_eq!(
+        line(ErpEntity::Client).status,
+        CheckStatus::Warning,
+        "no updated_at column"
+    );
     assert_eq!(line(ErpEntity::Client).rows, Some(1));
     assert_eq!(line(ErpEntity::Lease).status, CheckStatus::Error);
     assert!(line(ErpEntity::Lease).to_string().contains("nowhere"));
@@ -238,16 +280,24 @@ async fn check_names_what_is_wrong() {
 #[tokio::test]
 async fn dropping_a_stream_early_is_fine() {
     let dir = tempfile::tempdir().unwrap();
-    let mut sql = String::from("CREATE TABLE c (client_no INTEGER, name TEXT); INSERT INTO c VALUES ");
+    let mut sql =
+        String::from("CREATE TABLE c (client_no INTEGER, name TEXT); INSERT INTO c VALUES ");
     let values: Vec<String> = (0..5000).map(|i| format!("({i}, 'n{i}')")).collect();
     sql.push_str(&values.join(","));
     let url = db(&dir.path().join("t.db"), &sql).await;
-    let source =
-        ErpSource::connect(&url, mapping(ErpEntity::Client, EntityMapping::new("SELECT * FROM c")))
+    let source = ErpSource::connect(
+        &url,
+        mapping(ErpEntity::Client, EntityMapping::new("SELECT * FROM c")),
+    )
+    .await
+    .unwrap();
+    for _ in 0..3 {
+        let first: Vec<_> = source
+            .rows(ErpEntity::Client, None)
+            .take(10)
+            .try_collect()
             .await
             .unwrap();
-    for _ in 0..3 {
-        let first: Vec<_> = source.rows(ErpEntity::Client, None).take(10).try_collect().await.unwrap();
         assert_eq!(first.len(), 10);
     }
     assert_eq!(read_all(&source, ErpEntity::Client).await.len(), 5000);

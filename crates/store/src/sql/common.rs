@@ -19,7 +19,7 @@ use crate::{
 /// Most bind parameters in one statement: below SQLite's 32766 and PostgreSQL's 65535.
 const MAX_BINDS: usize = 30_000;
 /// Most rows in one multi-row statement.
-const MAX_ROWS: usize = 1_000;
+const MAX_ROWS: usize = 1000;
 
 /// Rows per multi-row statement with `binds_per_row` parameters per row.
 pub(crate) fn rows_per_statement(binds_per_row: usize) -> usize {
@@ -300,7 +300,16 @@ macro_rules! entity_cols {
 }
 pub(crate) use entity_cols;
 
-pub(crate) type EntityRow = (String, String, String, String, i64, String, bool, DateTime<Utc>);
+pub(crate) type EntityRow = (
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    bool,
+    DateTime<Utc>,
+);
 
 pub(crate) fn stored_entity(r: EntityRow) -> Result<StoredEntity> {
     let (e, erp_key, client_no, hash, version, payload, deleted, updated_at) = r;

@@ -17,8 +17,8 @@ use crate::sql::common::{
     run_cols, state_cols, to_json, ts, values_list,
 };
 use crate::{
-    Batch, Connection, EntityUpsert, FeedItem, NewRun, Outcome, RecordState, Result, Run,
-    RunEnd, RunFilter, RunStatus, StoreError, StoredEntity,
+    Batch, Connection, EntityUpsert, FeedItem, NewRun, Outcome, RecordState, Result, Run, RunEnd,
+    RunFilter, RunStatus, StoreError, StoredEntity,
 };
 
 type Tx = Transaction<'static, Db>;

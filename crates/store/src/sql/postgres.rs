@@ -89,7 +89,12 @@ impl Statistics {
         if total < due
             || self
                 .next_analyze
-                .compare_exchange(due, total.saturating_mul(4), Ordering::Relaxed, Ordering::Relaxed)
+                .compare_exchange(
+                    due,
+                    total.saturating_mul(4),
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                )
                 .is_err()
         {
             return;

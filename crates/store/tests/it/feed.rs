@@ -44,9 +44,18 @@ async fn ack_moves_forward_only_and_never_past_the_head(store: &dyn Store) {
     assert_eq!(head, seqs[4]);
     assert!(store.feed_head("other", FeedKind::Unit).await.unwrap() > head);
 
-    assert_eq!(store.ack(CONN, FeedKind::Unit, seqs[2]).await.unwrap(), seqs[2]);
-    assert_eq!(store.ack(CONN, FeedKind::Unit, seqs[1]).await.unwrap(), seqs[2]);
-    assert_eq!(store.ack(CONN, FeedKind::Unit, seqs[2]).await.unwrap(), seqs[2]);
+    assert_eq!(
+        store.ack(CONN, FeedKind::Unit, seqs[2]).await.unwrap(),
+        seqs[2]
+    );
+    assert_eq!(
+        store.ack(CONN, FeedKind::Unit, seqs[1]).await.unwrap(),
+        seqs[2]
+    );
+    assert_eq!(
+        store.ack(CONN, FeedKind::Unit, seqs[2]).await.unwrap(),
+        seqs[2]
+    );
     for bad in [head + 1, -1] {
         let err = store.ack(CONN, FeedKind::Unit, bad).await.unwrap_err();
         assert!(matches!(err, StoreError::Conflict(_)), "{bad}: {err:?}");
@@ -56,8 +65,20 @@ async fn ack_moves_forward_only_and_never_past_the_head(store: &dyn Store) {
     assert_eq!(store.cursor(CONN, FeedKind::Tenant).await.unwrap(), 0);
     assert_eq!(store.ack(CONN, FeedKind::Unit, head).await.unwrap(), head);
     // The page after the cursor is empty; limit 0 returns nothing.
-    assert!(store.feed_page(CONN, FeedKind::Unit, head, 100).await.unwrap().is_empty());
-    assert!(store.feed_page(CONN, FeedKind::Unit, 0, 0).await.unwrap().is_empty());
+    assert!(
+        store
+            .feed_page(CONN, FeedKind::Unit, head, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .feed_page(CONN, FeedKind::Unit, 0, 0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn entity_version_changes_only_with_the_hash(store: &dyn Store) {
@@ -112,7 +133,11 @@ async fn entity_version_changes_only_with_the_hash(store: &dyn Store) {
     person.entity = ErpEntity::Person;
     b.entities.push(person);
     store.apply_batch(&b).await.unwrap();
-    let p = store.entity(ErpEntity::Person, "1-2").await.unwrap().unwrap();
+    let p = store
+        .entity(ErpEntity::Person, "1-2")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((p.version, p.hash.as_str()), (1, "p"));
     assert_eq!(get("1-2").await, Some((1, false, "y".into())));
 }
@@ -131,7 +156,10 @@ async fn large_batches_span_statement_chunks_in_order(store: &dyn Store) {
     let mut items = Vec::new();
     let mut after = 0;
     loop {
-        let page = store.feed_page(CONN, FeedKind::Unit, after, 1_000).await.unwrap();
+        let page = store
+            .feed_page(CONN, FeedKind::Unit, after, 1_000)
+            .await
+            .unwrap();
         let Some(last) = page.last() else { break };
         after = last.seq;
         items.extend(page);
@@ -140,21 +168,39 @@ async fn large_batches_span_statement_chunks_in_order(store: &dyn Store) {
     assert!(items.windows(2).all(|w| w[0].seq < w[1].seq));
     let expected: Vec<String> = keys.iter().map(|k| fixtures::pid(k)).collect();
     assert_eq!(
-        items.iter().map(|i| i.partner_id.clone()).collect::<Vec<_>>(),
+        items
+            .iter()
+            .map(|i| i.partner_id.clone())
+            .collect::<Vec<_>>(),
         expected
     );
 
     // More keys than one `IN (…)` query takes, some unknown.
     let mut lookup: Vec<String> = (0..6_000).map(|i| format!("1-{i:05}")).collect();
     lookup.push("1-00001".to_owned());
-    let states = store.record_states(CONN, FeedKind::Unit, &lookup).await.unwrap();
+    let states = store
+        .record_states(CONN, FeedKind::Unit, &lookup)
+        .await
+        .unwrap();
     assert_eq!(states.len(), n);
     assert!(states.iter().all(|s| s.status == RecordStatus::Sent));
-    assert_eq!(store.count_live(CONN, FeedKind::Unit).await.unwrap(), n as u64);
+    assert_eq!(
+        store.count_live(CONN, FeedKind::Unit).await.unwrap(),
+        n as u64
+    );
     assert_eq!(store.run_outcomes(run, 10_000).await.unwrap().len(), n);
 
-    store.stage_seen(run, FeedKind::Unit, &lookup).await.unwrap();
-    assert!(store.unseen_live(run, CONN, FeedKind::Unit, 10).await.unwrap().is_empty());
+    store
+        .stage_seen(run, FeedKind::Unit, &lookup)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .unseen_live(run, CONN, FeedKind::Unit, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let r = store.run(run).await.unwrap().unwrap();
     assert_eq!((r.counts.read, r.counts.sent), (n as i64, n as i64));
 }
@@ -176,7 +222,10 @@ async fn concurrent_batches_append_in_contiguous_seq_runs(store: &dyn Store) {
     for r in join_all(batches.iter().map(|b| store.apply_batch(b))).await {
         r.unwrap();
     }
-    let items = store.feed_page(CONN, FeedKind::Unit, 0, 10_000).await.unwrap();
+    let items = store
+        .feed_page(CONN, FeedKind::Unit, 0, 10_000)
+        .await
+        .unwrap();
     assert_eq!(items.len(), 6_000);
     for chunk in items.chunks(1_500) {
         let writer = &chunk[0].partner_id[..4];
@@ -197,7 +246,13 @@ async fn failed_batch_writes_nothing(store: &dyn Store) {
     assert_eq!(store.entity(ErpEntity::Unit, "1-1").await.unwrap(), None);
     assert_eq!(store.feed_head(CONN, FeedKind::Unit).await.unwrap(), 0);
     assert_eq!(store.count_live(CONN, FeedKind::Unit).await.unwrap(), 0);
-    assert!(store.run_outcomes(run + 1_000, 10).await.unwrap().is_empty());
+    assert!(
+        store
+            .run_outcomes(run + 1_000, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // The store is still usable afterwards.
     let mut b = batch(run, t(2));
     send(&mut b, "1-1", "h", 1);

@@ -120,7 +120,14 @@ pub fn send(b: &mut Batch, erp_key: &str, hash: &str, version: i64) {
         version,
         payload: json!({ "id": pid(erp_key), "hash": hash }),
     });
-    let s = state(b, FeedKind::Unit, erp_key, RecordStatus::Sent, version, hash);
+    let s = state(
+        b,
+        FeedKind::Unit,
+        erp_key,
+        RecordStatus::Sent,
+        version,
+        hash,
+    );
     b.states.push(s);
     let o = outcome(b, FeedKind::Unit, erp_key, RecordStatus::Sent, None, None);
     b.outcomes.push(o);
@@ -166,7 +173,14 @@ pub fn delete(b: &mut Batch, erp_key: &str, hash: &str, version: i64) {
         version,
         payload: serde_json::Value::Null,
     });
-    let mut s = state(b, FeedKind::Unit, erp_key, RecordStatus::Deleted, version, hash);
+    let mut s = state(
+        b,
+        FeedKind::Unit,
+        erp_key,
+        RecordStatus::Deleted,
+        version,
+        hash,
+    );
     s.hash = String::new();
     s.reason = Some("im ERP nicht mehr vorhanden (GEN-10)".to_owned());
     s.rule = Some("GEN-10".to_owned());

@@ -13,5 +13,5 @@ mod bench;
 mod feed;
 mod open;
 mod rules;
-mod story;
 mod scratch;
+mod story;

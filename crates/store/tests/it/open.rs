@@ -7,7 +7,13 @@ use crate::fixtures::{self, CONN};
 
 #[tokio::test]
 async fn bad_urls_are_rejected() {
-    for url in ["mysql://localhost/hub", "hub.txt", "", "sqlite:", "redis://x/hub.db"] {
+    for url in [
+        "mysql://localhost/hub",
+        "hub.txt",
+        "",
+        "sqlite:",
+        "redis://x/hub.db",
+    ] {
         let err = immohub_store::open(url).await.unwrap_err();
         assert!(matches!(err, StoreError::BadUrl(_)), "{url}: {err:?}");
     }

@@ -112,7 +112,10 @@ async fn gen_8_record_status_history_by_partner_id(store: &dyn Store) {
     send(&mut b, "1-8", "h8", 1);
     store.apply_batch(&b).await.unwrap();
 
-    let run2 = store.start_run(&fixtures::new_run(CONN, t(60))).await.unwrap();
+    let run2 = store
+        .start_run(&fixtures::new_run(CONN, t(60)))
+        .await
+        .unwrap();
     let mut b = batch(run2, t(61));
     send(&mut b, "1-7", "h1b", 1);
     store.apply_batch(&b).await.unwrap();
@@ -123,7 +126,10 @@ async fn gen_8_record_status_history_by_partner_id(store: &dyn Store) {
         .unwrap()
         .unwrap();
     assert_eq!(s.erp_key, "1-7");
-    assert_eq!((s.status, s.version, s.run_id), (RecordStatus::Sent, 1, run2));
+    assert_eq!(
+        (s.status, s.version, s.run_id),
+        (RecordStatus::Sent, 1, run2)
+    );
     assert_eq!((s.reason, s.rule), (None, None));
     assert_eq!(s.source_hash, "h1b");
     assert_eq!(s.updated_at, t(61));
@@ -140,10 +146,16 @@ async fn gen_8_record_status_history_by_partner_id(store: &dyn Store) {
         ("other", FeedKind::Unit, pid("1-7")),
         (CONN, FeedKind::Unit, pid("9-9")),
     ] {
-        assert_eq!(store.record_by_partner_id(conn, feed, &id).await.unwrap(), None);
+        assert_eq!(
+            store.record_by_partner_id(conn, feed, &id).await.unwrap(),
+            None
+        );
     }
 
-    let history = store.outcomes(CONN, FeedKind::Unit, "1-7", 10).await.unwrap();
+    let history = store
+        .outcomes(CONN, FeedKind::Unit, "1-7", 10)
+        .await
+        .unwrap();
     assert_eq!(history.len(), 2);
     assert_eq!(
         (history[0].status, history[0].run_id, history[0].at),
@@ -153,18 +165,33 @@ async fn gen_8_record_status_history_by_partner_id(store: &dyn Store) {
         (history[1].status, history[1].run_id, history[1].at),
         (RecordStatus::Skipped, run1, t(1))
     );
-    assert_eq!(history[1].reason.as_deref(), Some("Mieter ohne E-Mail-Adresse"));
+    assert_eq!(
+        history[1].reason.as_deref(),
+        Some("Mieter ohne E-Mail-Adresse")
+    );
     assert_eq!(history[1].rule.as_deref(), Some("STM-2"));
     assert_eq!(history[1].partner_id, Some(pid("1-7")));
     assert_eq!(
-        store.outcomes(CONN, FeedKind::Unit, "1-7", 1).await.unwrap(),
+        store
+            .outcomes(CONN, FeedKind::Unit, "1-7", 1)
+            .await
+            .unwrap(),
         history[..1].to_vec()
     );
-    assert!(store.outcomes(CONN, FeedKind::Tenant, "1-7", 10).await.unwrap().is_empty());
+    assert!(
+        store
+            .outcomes(CONN, FeedKind::Tenant, "1-7", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     let of_run1 = store.run_outcomes(run1, 10).await.unwrap();
     assert_eq!(
-        of_run1.iter().map(|o| o.erp_key.as_str()).collect::<Vec<_>>(),
+        of_run1
+            .iter()
+            .map(|o| o.erp_key.as_str())
+            .collect::<Vec<_>>(),
         vec!["1-8", "1-7"]
     );
     assert_eq!(store.run_outcomes(run2, 10).await.unwrap().len(), 1);
@@ -205,11 +232,20 @@ async fn gen_10_unseen_keys_found_by_anti_join(store: &dyn Store) {
         .filter(|k| !["1-03", "1-11", "1-18"].contains(&k.as_str()))
         .cloned()
         .collect();
-    store.stage_seen(run, FeedKind::Unit, &seen[..10]).await.unwrap();
-    store.stage_seen(run, FeedKind::Unit, &seen[5..]).await.unwrap();
+    store
+        .stage_seen(run, FeedKind::Unit, &seen[..10])
+        .await
+        .unwrap();
+    store
+        .stage_seen(run, FeedKind::Unit, &seen[5..])
+        .await
+        .unwrap();
     store.stage_seen(run, FeedKind::Unit, &[]).await.unwrap();
     // Keys staged for another run or feed do not count.
-    let other_run = store.start_run(&fixtures::new_run(CONN, t(5))).await.unwrap();
+    let other_run = store
+        .start_run(&fixtures::new_run(CONN, t(5)))
+        .await
+        .unwrap();
     store
         .stage_seen(other_run, FeedKind::Unit, &keys(&["1-03", "1-11"]))
         .await
@@ -219,14 +255,23 @@ async fn gen_10_unseen_keys_found_by_anti_join(store: &dyn Store) {
         .await
         .unwrap();
 
-    let unseen = store.unseen_live(run, CONN, FeedKind::Unit, 100).await.unwrap();
+    let unseen = store
+        .unseen_live(run, CONN, FeedKind::Unit, 100)
+        .await
+        .unwrap();
     assert_eq!(
-        unseen.iter().map(|s| s.erp_key.as_str()).collect::<Vec<_>>(),
+        unseen
+            .iter()
+            .map(|s| s.erp_key.as_str())
+            .collect::<Vec<_>>(),
         vec!["1-03", "1-11", "1-18"]
     );
     assert_eq!(unseen[2].status, RecordStatus::Skipped);
     assert_eq!(unseen[0].partner_id, Some(pid("1-03")));
-    let first_two = store.unseen_live(run, CONN, FeedKind::Unit, 2).await.unwrap();
+    let first_two = store
+        .unseen_live(run, CONN, FeedKind::Unit, 2)
+        .await
+        .unwrap();
     assert_eq!(first_two, unseen[..2].to_vec());
 
     // Deleting them empties the result; clearing the run's keys leaves other runs alone.
@@ -235,12 +280,29 @@ async fn gen_10_unseen_keys_found_by_anti_join(store: &dyn Store) {
         delete(&mut b, &s.erp_key, "h", s.version + 1);
     }
     store.apply_batch(&b).await.unwrap();
-    assert!(store.unseen_live(run, CONN, FeedKind::Unit, 100).await.unwrap().is_empty());
+    assert!(
+        store
+            .unseen_live(run, CONN, FeedKind::Unit, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(store.count_live(CONN, FeedKind::Unit).await.unwrap(), 16);
     store.clear_seen(run).await.unwrap();
-    assert_eq!(store.unseen_live(run, CONN, FeedKind::Unit, 100).await.unwrap().len(), 16);
     assert_eq!(
-        store.unseen_live(other_run, CONN, FeedKind::Unit, 100).await.unwrap().len(),
+        store
+            .unseen_live(run, CONN, FeedKind::Unit, 100)
+            .await
+            .unwrap()
+            .len(),
+        16
+    );
+    assert_eq!(
+        store
+            .unseen_live(other_run, CONN, FeedKind::Unit, 100)
+            .await
+            .unwrap()
+            .len(),
         16
     );
 }

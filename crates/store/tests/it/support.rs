@@ -138,7 +138,10 @@ impl PgTestDb {
 
 fn unreachable_pg(url: &str, why: &str) -> Option<PgTestDb> {
     let ci = std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true"));
-    assert!(!ci, "PostgreSQL unter {url} nicht erreichbar (CI=true): {why}");
+    assert!(
+        !ci,
+        "PostgreSQL unter {url} nicht erreichbar (CI=true): {why}"
+    );
     eprintln!("ÜBERSPRUNGEN: PostgreSQL unter {url} nicht erreichbar: {why}");
     None
 }
