@@ -93,6 +93,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             keys as f64 / secs
         );
     }
+    for entity in [ErpEntity::Unit, ErpEntity::Person] {
+        let mark = source.max_changed(entity).await?;
+        let started = Instant::now();
+        let changed = source
+            .rows(entity, mark)
+            .try_fold(0u64, |n, _| async move { Ok(n + 1) })
+            .await?;
+        println!(
+            "rows({entity}, since max): {changed} rows in {:.2} s (an incremental run without changes)",
+            started.elapsed().as_secs_f64()
+        );
+    }
     let started = Instant::now();
     let lines = source.check().await?;
     println!("check in {:.2} s", started.elapsed().as_secs_f64());

@@ -152,7 +152,7 @@ impl Statements {
 /// A connected ERP database plus the mapping that says how to read each entity.
 ///
 /// Reading streams rows (bounded memory, whatever the size of the ERP). Every value arrives as
-/// text (see [`crate::convert`]'s rules in `docs/ERP-INTERFACE.md`); column names are lower-cased.
+/// text by the rules in `docs/ERP-INTERFACE.md` ("Values"); column names are lower-cased.
 ///
 /// # Watermarks (incremental reads)
 ///

@@ -281,6 +281,10 @@ pub(crate) struct Generator {
     ended_leases_made: u64,
     bad_building_done: bool,
     bad_email_pending: bool,
+    /// Address of the household being created (co-residents share it).
+    household: Option<Option<Address>>,
+    /// Address given to the last person created.
+    last_address: Option<Address>,
     pub properties: Batch,
     pub buildings: Batch,
     pub units: Batch,
@@ -311,6 +315,8 @@ impl Generator {
             ended_leases_made: 0,
             bad_building_done: false,
             bad_email_pending: false,
+            household: None,
+            last_address: None,
             properties: Batch::new("erp_properties", PROPERTY_COLS),
             buildings: Batch::new("erp_buildings", BUILDING_COLS),
             units: Batch::new("erp_units", UNIT_COLS),
@@ -1067,6 +1073,8 @@ impl Generator {
             };
             self.person(client, kind, None, b, life, start)
         };
+        let fresh_main = main_surname.is_some();
+        self.household = fresh_main.then(|| self.last_address.clone());
         let mut parties = vec![(main, "HM")];
         if usage == "WOHNUNG" {
             // Partners share the surname more often than not; children always do.
@@ -1089,6 +1097,7 @@ impl Generator {
             let (p, _) = self.person(client, Kind::Guarantor, None, b, life, start);
             parties.push((p, "VP"));
         }
+        self.household = None;
         parties.sort_by_key(|(p, _)| *p);
         parties.dedup_by_key(|(p, _)| *p);
         for (person, role) in parties {
@@ -1341,6 +1350,12 @@ impl Generator {
                 }
             }
         };
+        // Co-residents share the main tenant's address.
+        let address = match &self.household {
+            Some(shared) if !matches!(kind, Kind::Guarantor) => shared.clone(),
+            _ => address,
+        };
+        self.last_address = address.clone();
         let stamp = match life {
             Life::Ended(e) => {
                 let day = days_after(e, self.rng.gen_range(0..=60));

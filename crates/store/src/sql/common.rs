@@ -19,7 +19,7 @@ use crate::{
 /// Most bind parameters in one statement: below SQLite's 32766 and PostgreSQL's 65535.
 const MAX_BINDS: usize = 30_000;
 /// Most rows in one multi-row statement.
-const MAX_ROWS: usize = 1000;
+const MAX_ROWS: usize = 500;
 
 /// Rows per multi-row statement with `binds_per_row` parameters per row.
 pub(crate) fn rows_per_statement(binds_per_row: usize) -> usize {
@@ -342,9 +342,12 @@ mod tests {
 
     #[test]
     fn chunks_stay_under_the_bind_limits() {
-        assert_eq!(rows_per_statement(9), 1_000);
+        assert_eq!(rows_per_statement(9), MAX_ROWS);
         assert_eq!(rows_per_statement(100), 300);
-        assert_eq!(rows_per_statement(0), 1_000);
+        assert_eq!(rows_per_statement(0), MAX_ROWS);
+        for binds in 1..200 {
+            assert!(rows_per_statement(binds) * binds <= MAX_BINDS.max(binds));
+        }
     }
 
     #[test]

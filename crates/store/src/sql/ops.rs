@@ -300,7 +300,7 @@ async fn upsert_entities(tx: &mut Tx, entities: &[EntityUpsert], at: DateTime<Ut
             values_list(ROW, chunk.len())
         ));
         let mut q = sqlx::query(&sql);
-        for (e, payload) in chunk.iter().zip(&payloads) {
+        for (e, payload) in chunk.iter().zip(payloads) {
             q = q
                 .bind(e.entity.as_str())
                 .bind(&e.erp_key)
@@ -362,7 +362,7 @@ async fn append_feed(tx: &mut Tx, batch: &Batch, at: DateTime<Utc>) -> Result<()
             values_list(ROW, chunk.len())
         ));
         let mut q = sqlx::query(&sql);
-        for (f, payload) in chunk.iter().zip(&payloads) {
+        for (f, payload) in chunk.iter().zip(payloads) {
             q = q
                 .bind(&batch.connection)
                 .bind(f.feed.as_str())
@@ -654,8 +654,7 @@ pub(crate) async fn record_by_partner_id(
     let by_partner_id: Option<StateRow> = sqlx::query_as(concat!(
         "SELECT ",
         state_cols!(),
-        " FROM record_states WHERE connection = $1 AND feed = $2 AND partner_id = $3 \
-         ORDER BY erp_key LIMIT 1"
+        " FROM record_states WHERE connection = $1 AND feed = $2 AND partner_id = $3 LIMIT 1"
     ))
     .bind(connection)
     .bind(feed.as_str())

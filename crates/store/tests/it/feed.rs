@@ -83,8 +83,6 @@ async fn ack_moves_forward_only_and_never_past_the_head(store: &dyn Store) {
 
 async fn entity_version_changes_only_with_the_hash(store: &dyn Store) {
     let run = start(store, t(0)).await;
-    let version = |store: &'static str| store;
-    let _ = version;
     let get = |key: &'static str| async move {
         store
             .entity(ErpEntity::Unit, key)

@@ -6,6 +6,9 @@
 //! is unreachable the PostgreSQL tests are skipped with a note on stderr, except with
 //! `CI=true`, where they fail.
 
+// Tests may panic (clippy.toml allows it in test functions); the helpers here are test code too.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod fixtures;
 mod support;
 
@@ -13,5 +16,4 @@ mod bench;
 mod feed;
 mod open;
 mod rules;
-mod scratch;
 mod story;
