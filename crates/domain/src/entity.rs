@@ -164,6 +164,8 @@ pub struct Person {
     pub title: Option<String>,
     pub first_name: Option<String>,
     pub surname: Option<String>,
+    /// Name of a company, estate ("Erbengemeinschaft nach …") or other organisation.
+    pub company_name: Option<String>,
     pub birth_date: Option<NaiveDate>,
     pub email: Option<String>,
     pub phone: Option<String>,
@@ -304,6 +306,7 @@ impl Entity {
                     title: f.opt("title"),
                     first_name: f.opt("first_name"),
                     surname: f.opt("surname"),
+                    company_name: f.opt("company_name"),
                     birth_date: f.date("birth_date")?,
                     email: f.email("email")?,
                     phone: f.opt("phone"),

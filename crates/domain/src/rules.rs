@@ -401,6 +401,7 @@ fn person_payload(id: &str, p: &Person, links: Value, links_name: &str) -> Value
         "title": p.title,
         "first_name": p.first_name,
         "surname": p.surname,
+        "company_name": p.company_name,
         "birth_date": p.birth_date,
         "email": p.email,
         "phone": p.phone,

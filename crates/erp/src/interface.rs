@@ -165,6 +165,11 @@ const PERSONS: &[InterfaceColumn] = &[
         "Nachname",
         "surname including name prefixes (`von der Heide`); empty for companies and estates",
     ),
+    opt(
+        "company_name",
+        "Firmenname",
+        "name of a company, estate (`Erbengemeinschaft nach …`) or other organisation",
+    ),
     opt("birth_date", "Geburtsdatum", "date of birth"),
     opt("email", "E-Mail", "e-mail address"),
     opt("phone", "Telefon", "landline number"),
