@@ -16,7 +16,7 @@ use immohub_domain::rules::UnitTypeMapping;
 use immohub_engine::PartnerConfig;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     #[serde(default)]
@@ -119,17 +119,6 @@ impl Default for ErpConfig {
         Self {
             url: default_erp_url(),
             mapping: None,
-        }
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            server: ServerConfig::default(),
-            store: StoreConfig::default(),
-            erp: ErpConfig::default(),
-            partners: Vec::new(),
         }
     }
 }

@@ -1,4 +1,7 @@
 //! End-to-end tests of the `immohub` binary, tried as a new user would: `demo`, `serve`, `curl`
 //! the feed with the printed key, `sync run`, change and delete a unit in the demo ERP.
 
+// Test code may panic: clippy.toml's test exemption does not reach helper functions.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod tour;

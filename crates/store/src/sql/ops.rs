@@ -10,15 +10,15 @@ use immohub_domain::ErpEntity;
 use immohub_domain::profile::FeedKind;
 use sqlx::{Pool, Transaction};
 
-use super::{Db, begin_read, begin_write, bulk_sql, lock_feed};
+use super::{Db, begin_read, begin_write, bulk_sql, lock_feed_sql};
 use crate::sql::common::{
     self, ConnectionRow, EntityRow, FeedRow, OutcomeRow, RunRow, StateRow, connection_cols,
     entity_cols, feed_cols, last_per_key, limit, outcome_cols, placeholders, rows_per_statement,
     run_cols, state_cols, to_json, ts, values_list,
 };
 use crate::{
-    Batch, Connection, EntityUpsert, FeedItem, NewRun, Outcome, RecordState, Result, Run, RunEnd,
-    RunFilter, RunStatus, StoreError, StoredEntity,
+    Batch, Connection, EntityUpsert, FeedItem, NewFeedItem, NewRun, Outcome, RecordState, Result,
+    Run, RunEnd, RunFilter, RunStatus, StoreError, StoredEntity,
 };
 
 type Tx = Transaction<'static, Db>;
@@ -236,21 +236,221 @@ pub(crate) async fn record_states(
 
 pub(crate) async fn apply_batch(pool: &Pool<Db>, batch: &Batch) -> Result<()> {
     let at = ts(batch.at.unwrap_or_else(Utc::now));
-    let mut tx = begin_write(pool).await?;
+    let entities = last_per_key(&batch.entities, |e| (e.entity, e.erp_key.as_str()));
+    let deletes = last_per_key(&batch.entity_deletes, |(e, k)| (*e, k.as_str()));
+    let states = last_per_key(&batch.states, |s| {
+        (s.connection.as_str(), s.feed, s.erp_key.as_str())
+    });
 
-    upsert_entities(&mut tx, &batch.entities, at).await?;
-    delete_entities(&mut tx, &batch.entity_deletes, at).await?;
-    if !batch.feed.is_empty() {
-        lock_feed(&mut tx, &batch.connection).await?;
-        append_feed(&mut tx, batch, at).await?;
+    let mut steps = Vec::new();
+    steps.extend(entities.chunks(rows_per_statement(7)).map(Step::Entities));
+    let mut rest = &deletes[..];
+    while let Some(first) = rest.first() {
+        // `deletes` is sorted by entity: one statement per entity and chunk of keys.
+        let len = rest
+            .iter()
+            .take(KEYS_PER_QUERY)
+            .take_while(|(e, _)| *e == first.0)
+            .count();
+        let (chunk, tail) = rest.split_at(len);
+        steps.push(Step::Deletes(first.0, chunk));
+        rest = tail;
     }
-    upsert_states(&mut tx, &batch.states, at).await?;
-    append_outcomes(&mut tx, &batch.outcomes).await?;
+    if !batch.feed.is_empty() {
+        steps.push(Step::LockFeed);
+        steps.extend(batch.feed.chunks(rows_per_statement(8)).map(Step::Feed));
+    }
+    steps.extend(states.chunks(rows_per_statement(13)).map(Step::States));
+    steps.extend(
+        batch
+            .outcomes
+            .chunks(rows_per_statement(9))
+            .map(Step::Outcomes),
+    );
+
+    let mut tx = begin_write(pool).await?;
+    run_pipelined(&mut tx, &steps, batch, at).await?;
     // Last: an unknown run rolls back everything above.
     add_counts(&mut tx, batch, at).await?;
-
     tx.commit().await?;
     Ok(())
+}
+
+/// One statement of a batch.
+enum Step<'a> {
+    /// Entities: inserted with version 1; an existing one gets the new content and version + 1
+    /// only when its hash changed or it was deleted (then it is live again).
+    Entities(&'a [&'a EntityUpsert]),
+    /// Entities marked deleted, version + 1 (once: deleting again changes nothing).
+    Deletes(ErpEntity, &'a [&'a (ErpEntity, String)]),
+    /// The backend's lock that keeps feed appends of one connection in commit order.
+    LockFeed,
+    /// Feed items appended in batch order; the database assigns increasing `seq`.
+    Feed(&'a [NewFeedItem]),
+    States(&'a [&'a RecordState]),
+    Outcomes(&'a [Outcome]),
+}
+
+type Args<'a> = <Db as sqlx::Database>::Arguments<'a>;
+
+/// Executes the steps in order, building each statement (SQL text, JSON payloads, bind
+/// values) while the previous one executes: the database works in parallel to this task.
+async fn run_pipelined<'a>(
+    tx: &mut Tx,
+    steps: &'a [Step<'a>],
+    batch: &'a Batch,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let mut steps = steps.iter();
+    let mut current = build_next(&mut steps, batch, at)?;
+    while let Some((sql, args)) = current {
+        let execute = sqlx::query_with(&sql, args).execute(&mut **tx);
+        let (done, built) = futures::join!(execute, async { build_next(&mut steps, batch, at) });
+        done?;
+        current = built?;
+    }
+    Ok(())
+}
+
+/// The next statement of the steps (some steps need none on some backends).
+fn build_next<'a>(
+    steps: &mut std::slice::Iter<'a, Step<'a>>,
+    batch: &'a Batch,
+    at: DateTime<Utc>,
+) -> Result<Option<(String, Args<'a>)>> {
+    for step in steps.by_ref() {
+        if let Some(statement) = build(step, batch, at)? {
+            return Ok(Some(statement));
+        }
+    }
+    Ok(None)
+}
+
+fn build<'a>(
+    step: &Step<'a>,
+    batch: &'a Batch,
+    at: DateTime<Utc>,
+) -> Result<Option<(String, Args<'a>)>> {
+    let mut args = Args::default();
+    let sql = match *step {
+        Step::Entities(chunk) => {
+            for e in chunk {
+                bind(&mut args, e.entity.as_str())?;
+                bind(&mut args, e.erp_key.as_str())?;
+                bind(&mut args, e.client_no.as_str())?;
+                bind(&mut args, e.hash.as_str())?;
+                bind(&mut args, to_json(&e.payload)?)?;
+                bind(&mut args, at)?;
+                bind(&mut args, at)?;
+            }
+            format!(
+                "INSERT INTO entities \
+                     (entity, erp_key, client_no, hash, version, payload, deleted, created_at, \
+                      updated_at) \
+                 VALUES {} \
+                 ON CONFLICT (entity, erp_key) DO UPDATE SET \
+                     client_no = excluded.client_no, hash = excluded.hash, \
+                     payload = excluded.payload, deleted = FALSE, \
+                     version = entities.version + 1, updated_at = excluded.updated_at \
+                 WHERE entities.hash <> excluded.hash OR entities.deleted",
+                values_list("(?, ?, ?, ?, 1, ?, FALSE, ?, ?)", chunk.len())
+            )
+        }
+        Step::Deletes(entity, chunk) => {
+            bind(&mut args, at)?;
+            bind(&mut args, entity.as_str())?;
+            for (_, key) in chunk {
+                bind(&mut args, key.as_str())?;
+            }
+            format!(
+                "UPDATE entities SET deleted = TRUE, version = version + 1, updated_at = ? \
+                 WHERE entity = ? AND NOT deleted AND erp_key IN ({})",
+                placeholders(chunk.len())
+            )
+        }
+        Step::LockFeed => match lock_feed_sql() {
+            Some(sql) => {
+                bind(&mut args, batch.connection.as_str())?;
+                sql.to_owned()
+            }
+            None => return Ok(None),
+        },
+        Step::Feed(chunk) => {
+            for f in chunk {
+                bind(&mut args, batch.connection.as_str())?;
+                bind(&mut args, f.feed.as_str())?;
+                bind(&mut args, f.erp_key.as_str())?;
+                bind(&mut args, f.partner_id.as_str())?;
+                bind(&mut args, f.op.as_str())?;
+                bind(&mut args, f.version)?;
+                bind(&mut args, to_json(&f.payload)?)?;
+                bind(&mut args, at)?;
+            }
+            format!(
+                "INSERT INTO feed_items \
+                     (connection, feed, erp_key, partner_id, op, version, payload, created_at) \
+                 VALUES {}",
+                values_list("(?, ?, ?, ?, ?, ?, ?, ?)", chunk.len())
+            )
+        }
+        Step::States(chunk) => {
+            for s in chunk {
+                bind(&mut args, s.connection.as_str())?;
+                bind(&mut args, s.feed.as_str())?;
+                bind(&mut args, s.erp_key.as_str())?;
+                bind(&mut args, s.partner_id.as_deref())?;
+                bind(&mut args, s.status.as_str())?;
+                bind(&mut args, s.hash.as_str())?;
+                bind(&mut args, s.source_hash.as_str())?;
+                bind(&mut args, s.reason.as_deref())?;
+                bind(&mut args, s.rule.as_deref())?;
+                bind(&mut args, s.version)?;
+                bind(&mut args, s.run_id)?;
+                bind(&mut args, at)?;
+                bind(&mut args, ts(s.updated_at))?;
+            }
+            format!(
+                "INSERT INTO record_states \
+                     (connection, feed, erp_key, partner_id, status, hash, source_hash, reason, \
+                      rule, version, run_id, created_at, updated_at) \
+                 VALUES {} \
+                 ON CONFLICT (connection, feed, erp_key) DO UPDATE SET \
+                     partner_id = excluded.partner_id, status = excluded.status, \
+                     hash = excluded.hash, source_hash = excluded.source_hash, \
+                     reason = excluded.reason, rule = excluded.rule, \
+                     version = excluded.version, run_id = excluded.run_id, \
+                     updated_at = excluded.updated_at",
+                values_list("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", chunk.len())
+            )
+        }
+        Step::Outcomes(chunk) => {
+            for o in chunk {
+                bind(&mut args, o.run_id)?;
+                bind(&mut args, o.connection.as_str())?;
+                bind(&mut args, o.feed.as_str())?;
+                bind(&mut args, o.erp_key.as_str())?;
+                bind(&mut args, o.partner_id.as_deref())?;
+                bind(&mut args, o.status.as_str())?;
+                bind(&mut args, o.reason.as_deref())?;
+                bind(&mut args, o.rule.as_deref())?;
+                bind(&mut args, ts(o.at))?;
+            }
+            format!(
+                "INSERT INTO outcomes \
+                     (run_id, connection, feed, erp_key, partner_id, status, reason, rule, at) \
+                 VALUES {}",
+                values_list("(?, ?, ?, ?, ?, ?, ?, ?, ?)", chunk.len())
+            )
+        }
+    };
+    Ok(Some((bulk_sql(sql), args)))
+}
+
+fn bind<'a, T>(args: &mut Args<'a>, value: T) -> Result<()>
+where
+    T: sqlx::Encode<'a, Db> + sqlx::Type<Db> + 'a,
+{
+    sqlx::Arguments::add(args, value).map_err(|e| StoreError::Db(sqlx::Error::Encode(e)))
 }
 
 async fn add_counts(tx: &mut Tx, batch: &Batch, at: DateTime<Utc>) -> Result<()> {
@@ -273,174 +473,6 @@ async fn add_counts(tx: &mut Tx, batch: &Batch, at: DateTime<Utc>) -> Result<()>
     .await?;
     if done.rows_affected() == 0 {
         return Err(run_not_found(batch.run_id));
-    }
-    Ok(())
-}
-
-/// Inserts new entities with version 1; an existing one gets the new content and version + 1
-/// only when its hash changed or it was deleted (then it is live again).
-async fn upsert_entities(tx: &mut Tx, entities: &[EntityUpsert], at: DateTime<Utc>) -> Result<()> {
-    const ROW: &str = "(?, ?, ?, ?, 1, ?, FALSE, ?, ?)";
-    let entities = last_per_key(entities, |e| (e.entity, e.erp_key.as_str()));
-    for chunk in entities.chunks(rows_per_statement(7)) {
-        let payloads = chunk
-            .iter()
-            .map(|e| to_json(&e.payload))
-            .collect::<Result<Vec<_>>>()?;
-        let sql = bulk_sql(format!(
-            "INSERT INTO entities \
-                 (entity, erp_key, client_no, hash, version, payload, deleted, created_at, \
-                  updated_at) \
-             VALUES {} \
-             ON CONFLICT (entity, erp_key) DO UPDATE SET \
-                 client_no = excluded.client_no, hash = excluded.hash, \
-                 payload = excluded.payload, deleted = FALSE, \
-                 version = entities.version + 1, updated_at = excluded.updated_at \
-             WHERE entities.hash <> excluded.hash OR entities.deleted",
-            values_list(ROW, chunk.len())
-        ));
-        let mut q = sqlx::query(&sql);
-        for (e, payload) in chunk.iter().zip(payloads) {
-            q = q
-                .bind(e.entity.as_str())
-                .bind(&e.erp_key)
-                .bind(&e.client_no)
-                .bind(&e.hash)
-                .bind(payload)
-                .bind(at)
-                .bind(at);
-        }
-        q.execute(&mut **tx).await?;
-    }
-    Ok(())
-}
-
-/// Marks entities deleted, bumping their version (once: deleting again changes nothing).
-async fn delete_entities(
-    tx: &mut Tx,
-    deletes: &[(ErpEntity, String)],
-    at: DateTime<Utc>,
-) -> Result<()> {
-    let deletes = last_per_key(deletes, |(e, k)| (*e, k.as_str()));
-    let mut rest = &deletes[..];
-    while let Some(first) = rest.first() {
-        // `deletes` is sorted by entity: take the run of one entity, at most one chunk.
-        let entity = first.0;
-        let len = rest
-            .iter()
-            .take(KEYS_PER_QUERY)
-            .take_while(|(e, _)| *e == entity)
-            .count();
-        let (chunk, tail) = rest.split_at(len);
-        rest = tail;
-        let sql = bulk_sql(format!(
-            "UPDATE entities SET deleted = TRUE, version = version + 1, updated_at = ? \
-             WHERE entity = ? AND NOT deleted AND erp_key IN ({})",
-            placeholders(chunk.len())
-        ));
-        let mut q = sqlx::query(&sql).bind(at).bind(entity.as_str());
-        for (_, key) in chunk {
-            q = q.bind(key);
-        }
-        q.execute(&mut **tx).await?;
-    }
-    Ok(())
-}
-
-/// Appends the feed items in batch order; the database assigns increasing `seq`.
-async fn append_feed(tx: &mut Tx, batch: &Batch, at: DateTime<Utc>) -> Result<()> {
-    const ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?)";
-    for chunk in batch.feed.chunks(rows_per_statement(8)) {
-        let payloads = chunk
-            .iter()
-            .map(|f| to_json(&f.payload))
-            .collect::<Result<Vec<_>>>()?;
-        let sql = bulk_sql(format!(
-            "INSERT INTO feed_items \
-                 (connection, feed, erp_key, partner_id, op, version, payload, created_at) \
-             VALUES {}",
-            values_list(ROW, chunk.len())
-        ));
-        let mut q = sqlx::query(&sql);
-        for (f, payload) in chunk.iter().zip(payloads) {
-            q = q
-                .bind(&batch.connection)
-                .bind(f.feed.as_str())
-                .bind(&f.erp_key)
-                .bind(&f.partner_id)
-                .bind(f.op.as_str())
-                .bind(f.version)
-                .bind(payload)
-                .bind(at);
-        }
-        q.execute(&mut **tx).await?;
-    }
-    Ok(())
-}
-
-async fn upsert_states(tx: &mut Tx, states: &[RecordState], at: DateTime<Utc>) -> Result<()> {
-    const ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    let states = last_per_key(states, |s| {
-        (s.connection.as_str(), s.feed, s.erp_key.as_str())
-    });
-    for chunk in states.chunks(rows_per_statement(13)) {
-        let sql = bulk_sql(format!(
-            "INSERT INTO record_states \
-                 (connection, feed, erp_key, partner_id, status, hash, source_hash, reason, \
-                  rule, version, run_id, created_at, updated_at) \
-             VALUES {} \
-             ON CONFLICT (connection, feed, erp_key) DO UPDATE SET \
-                 partner_id = excluded.partner_id, status = excluded.status, \
-                 hash = excluded.hash, source_hash = excluded.source_hash, \
-                 reason = excluded.reason, rule = excluded.rule, version = excluded.version, \
-                 run_id = excluded.run_id, updated_at = excluded.updated_at",
-            values_list(ROW, chunk.len())
-        ));
-        let mut q = sqlx::query(&sql);
-        for s in chunk {
-            q = q
-                .bind(&s.connection)
-                .bind(s.feed.as_str())
-                .bind(&s.erp_key)
-                .bind(&s.partner_id)
-                .bind(s.status.as_str())
-                .bind(&s.hash)
-                .bind(&s.source_hash)
-                .bind(&s.reason)
-                .bind(&s.rule)
-                .bind(s.version)
-                .bind(s.run_id)
-                .bind(at)
-                .bind(ts(s.updated_at));
-        }
-        q.execute(&mut **tx).await?;
-    }
-    Ok(())
-}
-
-async fn append_outcomes(tx: &mut Tx, outcomes: &[Outcome]) -> Result<()> {
-    const ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    for chunk in outcomes.chunks(rows_per_statement(9)) {
-        let sql = bulk_sql(format!(
-            "INSERT INTO outcomes \
-                 (run_id, connection, feed, erp_key, partner_id, status, reason, rule, at) \
-             VALUES {}",
-            values_list(ROW, chunk.len())
-        ));
-        let mut q = sqlx::query(&sql);
-        for o in chunk {
-            q = q
-                .bind(o.run_id)
-                .bind(&o.connection)
-                .bind(o.feed.as_str())
-                .bind(&o.erp_key)
-                .bind(&o.partner_id)
-                .bind(o.status.as_str())
-                .bind(&o.reason)
-                .bind(&o.rule)
-                .bind(ts(o.at));
-        }
-        q.execute(&mut **tx).await?;
     }
     Ok(())
 }

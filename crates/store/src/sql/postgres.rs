@@ -38,17 +38,14 @@ pub(crate) async fn begin_read(pool: &PgPool) -> Result<Transaction<'static, Db>
         .await?)
 }
 
-/// Serialises the transactions that append to one connection's feeds, until commit.
+/// Serialises the transactions that append to one connection's feeds, until commit; binds the
+/// connection name.
 ///
 /// `seq` comes from a sequence: without this, two concurrent batches of one connection could
 /// commit out of order, and a partner reading between the commits could acknowledge past the
 /// item that becomes visible later and never see it.
-pub(crate) async fn lock_feed(tx: &mut Transaction<'static, Db>, connection: &str) -> Result<()> {
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('immohub.feed:' || $1, 0))")
-        .bind(connection)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+pub(crate) fn lock_feed_sql() -> Option<&'static str> {
+    Some("SELECT pg_advisory_xact_lock(hashtextextended('immohub.feed:' || ?, 0))")
 }
 
 /// Bulk statements are written with `?` placeholders; PostgreSQL needs them numbered.

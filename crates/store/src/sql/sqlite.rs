@@ -64,9 +64,10 @@ pub(crate) async fn begin_read(pool: &SqlitePool) -> Result<Transaction<'static,
     Ok(pool.begin().await?)
 }
 
-/// Nothing to do: SQLite has one writer at a time, so feed items are committed in `seq` order.
-pub(crate) async fn lock_feed(_tx: &mut Transaction<'static, Db>, _connection: &str) -> Result<()> {
-    Ok(())
+/// No lock needed: SQLite has one writer at a time (`BEGIN IMMEDIATE`), so feed items are
+/// committed in `seq` order.
+pub(crate) fn lock_feed_sql() -> Option<&'static str> {
+    None
 }
 
 /// Bulk statements keep their anonymous `?` placeholders (see `common::values_list`).
