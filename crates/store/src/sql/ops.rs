@@ -305,7 +305,15 @@ async fn run_pipelined<'a>(
     let mut current = build_next(&mut steps, batch, at)?;
     while let Some((sql, args)) = current {
         let execute = sqlx::query_with(&sql, args).execute(&mut **tx);
-        let (done, built) = futures::join!(execute, async { build_next(&mut steps, batch, at) });
+        let t0 = std::time::Instant::now();
+        let mut tb = std::time::Duration::ZERO;
+        let (done, built) = futures::join!(execute, async {
+            let t = std::time::Instant::now();
+            let r = build_next(&mut steps, batch, at);
+            tb = t.elapsed();
+            r
+        });
+        if std::env::var("DBG").is_ok() { eprintln!("stmt total {:?} build {:?}", t0.elapsed(), tb); }
         done?;
         current = built?;
     }
