@@ -1,9 +1,11 @@
 //! Every store operation, written once for both backends.
 //!
 //! This file is compiled twice: as `sqlite::ops` and as `postgres::ops`. `super` is the
-//! backend module and provides `Db` (the sqlx database type) and `begin_write`, `begin_read`
-//! and `lock_feed`. All SQL here must therefore run on SQLite and PostgreSQL alike: `$n`
-//! placeholders, `ON CONFLICT … DO UPDATE`, `RETURNING`, `TRUE`/`FALSE`.
+//! backend module and provides `Db` (the sqlx database type), `begin_write`, `begin_read`,
+//! `lock_feed_sql` and `bulk_sql`. All SQL here must therefore run on SQLite and PostgreSQL
+//! alike: `ON CONFLICT … DO UPDATE`, `RETURNING`, `TRUE`/`FALSE`. Statements with a few
+//! parameters use `$n` placeholders (both understand them); bulk statements with thousands of
+//! parameters are written with `?` and passed through `bulk_sql` (see `common::values_list`).
 
 use chrono::{DateTime, Utc};
 use immohub_domain::ErpEntity;
@@ -243,6 +245,10 @@ pub(crate) async fn apply_batch(pool: &Pool<Db>, batch: &Batch) -> Result<()> {
     });
 
     let mut steps = Vec::new();
+    if !batch.feed.is_empty() {
+        // First, before any row lock: a lock taken later could deadlock with row locks.
+        steps.push(Step::LockFeed);
+    }
     steps.extend(entities.chunks(rows_per_statement(7)).map(Step::Entities));
     let mut rest = &deletes[..];
     while let Some(first) = rest.first() {
@@ -256,10 +262,7 @@ pub(crate) async fn apply_batch(pool: &Pool<Db>, batch: &Batch) -> Result<()> {
         steps.push(Step::Deletes(first.0, chunk));
         rest = tail;
     }
-    if !batch.feed.is_empty() {
-        steps.push(Step::LockFeed);
-        steps.extend(batch.feed.chunks(rows_per_statement(8)).map(Step::Feed));
-    }
+    steps.extend(batch.feed.chunks(rows_per_statement(8)).map(Step::Feed));
     steps.extend(states.chunks(rows_per_statement(13)).map(Step::States));
     steps.extend(
         batch
@@ -287,7 +290,9 @@ enum Step<'a> {
     LockFeed,
     /// Feed items appended in batch order; the database assigns increasing `seq`.
     Feed(&'a [NewFeedItem]),
+    /// Record states upserted (replaced whole).
     States(&'a [&'a RecordState]),
+    /// Outcomes appended.
     Outcomes(&'a [Outcome]),
 }
 
@@ -305,15 +310,7 @@ async fn run_pipelined<'a>(
     let mut current = build_next(&mut steps, batch, at)?;
     while let Some((sql, args)) = current {
         let execute = sqlx::query_with(&sql, args).execute(&mut **tx);
-        let t0 = std::time::Instant::now();
-        let mut tb = std::time::Duration::ZERO;
-        let (done, built) = futures::join!(execute, async {
-            let t = std::time::Instant::now();
-            let r = build_next(&mut steps, batch, at);
-            tb = t.elapsed();
-            r
-        });
-        if std::env::var("DBG").is_ok() { eprintln!("stmt total {:?} build {:?}", t0.elapsed(), tb); }
+        let (done, built) = futures::join!(execute, async { build_next(&mut steps, batch, at) });
         done?;
         current = built?;
     }
@@ -334,6 +331,7 @@ fn build_next<'a>(
     Ok(None)
 }
 
+/// The statement of one step: SQL and bind values (`None` when the backend needs none).
 fn build<'a>(
     step: &Step<'a>,
     batch: &'a Batch,

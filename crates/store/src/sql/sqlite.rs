@@ -26,8 +26,8 @@ pub(super) async fn connect(options: SqliteConnectOptions, in_memory: bool) -> R
         // 16 KiB pages for new databases: rows carry JSON payloads, and a bulk load commits
         // and checkpoints markedly fewer pages than with the default 4 KiB.
         .page_size(16_384)
-        // 64 MiB page cache per connection: bulk upserts touch many index pages.
-        .pragma("cache_size", "-65536")
+        // 32 MiB page cache per connection (default 2 MiB): bulk upserts touch many index pages.
+        .pragma("cache_size", "-32768")
         .pragma("temp_store", "memory");
     let pool = if in_memory {
         // One connection holds the in-memory database; it must never be closed while the

@@ -55,8 +55,6 @@ async fn full_load(store: &SqlStore, records: usize) {
     // First load: every record is new (entity, feed item, record state, outcome). Only the
     // time spent in the store counts, not building the batches.
     let mut first = Duration::ZERO;
-    let mut caller_ns = 0u64;
-    let w0 = worker_ns();
     let mut rows = 0;
     for (entity, feed) in feeds {
         for start in (0..per_feed).step_by(BATCH) {
@@ -66,21 +64,14 @@ async fn full_load(store: &SqlStore, records: usize) {
             let b = new_records(run, entity, feed, &keys, "v1");
             rows += b.entities.len() + b.feed.len() + b.states.len() + b.outcomes.len();
             let started = Instant::now();
-            let c0 = thread_ns();
             // The engine looks up the current states first.
             let known = store.record_states(CONN, feed, &keys).await.unwrap();
             assert!(known.is_empty());
             store.apply_batch(&b).await.unwrap();
-            caller_ns += thread_ns().saturating_sub(c0);
             first += started.elapsed();
         }
     }
 
-    println!(
-        "caller-thread CPU in store calls: {:.2} s, sqlx worker CPU: {:.2} s",
-        caller_ns as f64 / 1e9,
-        (worker_ns() - w0) as f64 / 1e9
-    );
     // Second load: nothing changed; the engine writes the canonical entities only.
     let mut second = Duration::ZERO;
     for (entity, feed) in feeds {
@@ -190,26 +181,4 @@ fn fxhash(key: &str, version: &str) -> u64 {
         .fold(0xcbf2_9ce4_8422_2325, |h, b| {
             (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
         })
-}
-
-fn thread_ns() -> u64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|s| s.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
-}
-
-fn worker_ns() -> u64 {
-    let mut total = 0;
-    for t in std::fs::read_dir("/proc/self/task").unwrap() {
-        let p = t.unwrap().path();
-        let comm = std::fs::read_to_string(p.join("comm")).unwrap_or_default();
-        if comm.starts_with("sqlx-sqlite") {
-            total += std::fs::read_to_string(p.join("schedstat"))
-                .ok()
-                .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
-                .unwrap_or(0);
-        }
-    }
-    total
 }

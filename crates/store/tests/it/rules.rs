@@ -88,6 +88,36 @@ async fn gen_7_runs_filtered_by_date(store: &dyn Store) {
     assert_eq!(runs[2].status, RunStatus::Partial);
     assert_eq!(runs[2].ended_at, Some(t(day + 5)));
 
+    // Bounds below the second: times compare chronologically (SQLite keeps them as text).
+    let ms = |n: i64| chrono::Duration::microseconds(n);
+    let base = t(5 * day);
+    let mut sub = Vec::new();
+    for offset in [0, 123_456, 500_000, 500_001, 1_000_000] {
+        let id = store
+            .start_run(&fixtures::new_run("sub", base + ms(offset)))
+            .await
+            .unwrap();
+        sub.push(id);
+    }
+    let half_second = RunFilter {
+        connection: Some("sub".to_owned()),
+        from: Some(base + ms(500_000)),
+        to: Some(base + ms(1_000_000)),
+        ..RunFilter::default()
+    };
+    assert_eq!(listed(half_second).await, vec![sub[3], sub[2]]);
+    let first_half = RunFilter {
+        connection: Some("sub".to_owned()),
+        from: Some(base + ms(1)),
+        to: Some(base + ms(500_000)),
+        ..RunFilter::default()
+    };
+    assert_eq!(listed(first_half).await, vec![sub[1]]);
+    assert_eq!(
+        store.run(sub[1]).await.unwrap().unwrap().started_at,
+        base + ms(123_456)
+    );
+
     // Limit 0 means the default of 50.
     for i in 0..60 {
         store
@@ -100,7 +130,7 @@ async fn gen_7_runs_filtered_by_date(store: &dyn Store) {
         limit: 1000,
         ..RunFilter::default()
     };
-    assert_eq!(store.runs(&all).await.unwrap().len(), 64);
+    assert_eq!(store.runs(&all).await.unwrap().len(), 69);
 }
 
 /// GEN-8: a record's current state is found by its partner ID (or ERP key), with the history
