@@ -26,6 +26,9 @@ pub struct StammdatenBenchArgs {
     /// Hub store URL (default: SQLite in the working directory).
     #[arg(long)]
     pub store: Option<String>,
+    /// Records per store transaction.
+    #[arg(long, default_value_t = SyncOptions::default().batch_size)]
+    pub batch_size: usize,
 }
 
 fn peak_rss_mib() -> Option<f64> {
@@ -90,6 +93,7 @@ pub async fn stammdaten(a: &StammdatenBenchArgs) -> anyhow::Result<()> {
     let run = |full: bool| {
         let opts = SyncOptions {
             full,
+            batch_size: a.batch_size,
             trigger: "bench".to_owned(),
             ..SyncOptions::default()
         };
