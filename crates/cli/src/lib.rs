@@ -198,7 +198,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn init_tracing(server: bool) {
     use tracing_subscriber::EnvFilter;
-    let default = if server { "info" } else { "warn" };
+    // sqlx reports bulk statements over 1 s as "slow" at WARN: normal for bulk loads.
+    let default = if server {
+        "info,sqlx::query=error"
+    } else {
+        "warn,sqlx::query=error"
+    };
     let filter = EnvFilter::try_from_env("IMMOHUB_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

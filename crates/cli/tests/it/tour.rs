@@ -93,15 +93,7 @@ async fn stm_5_gen_10_tour_demo_serve_curl_change_delete() {
     // The initial sync runs in the background: wait for the first finished run.
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let runs: Value = http
-            .get(format!("{url}/v1/runs"))
-            .bearer_auth(&key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let runs = get_json(&http, &format!("{url}/v1/runs"), &key).await;
         if runs["runs"]
             .as_array()
             .is_some_and(|r| r.iter().any(|r| !r["ended_at"].is_null()))
@@ -113,15 +105,7 @@ async fn stm_5_gen_10_tour_demo_serve_curl_change_delete() {
     }
 
     // Units with composite IDs (GEN-1, separator "." in the demo configuration).
-    let page: Value = http
-        .get(format!("{url}/v1/feeds/units?limit=5"))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page = get_json(&http, &format!("{url}/v1/feeds/units?limit=5"), &key).await;
     let items = page["items"].as_array().unwrap();
     assert_eq!(items.len(), 5, "{page}");
     for item in items {
@@ -193,16 +177,18 @@ async fn stm_5_gen_10_tour_demo_serve_curl_change_delete() {
     assert!(out.contains("gelöscht") && out.contains("GEN-10"), "{out}");
 }
 
+async fn get_json(http: &reqwest::Client, url: &str, key: &str) -> Value {
+    let response = http.get(url).bearer_auth(key).send().await.unwrap();
+    assert!(
+        response.status().is_success(),
+        "{url}: {}",
+        response.status()
+    );
+    response.json().await.unwrap()
+}
+
 async fn feed_head(http: &reqwest::Client, url: &str, key: &str) -> i64 {
-    let feeds: Value = http
-        .get(format!("{url}/v1/feeds"))
-        .bearer_auth(key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let feeds = get_json(http, &format!("{url}/v1/feeds"), key).await;
     feeds["feeds"]
         .as_array()
         .unwrap()
@@ -214,15 +200,12 @@ async fn feed_head(http: &reqwest::Client, url: &str, key: &str) -> i64 {
 }
 
 async fn feed_after(http: &reqwest::Client, url: &str, key: &str, after: i64) -> Vec<Value> {
-    let page: Value = http
-        .get(format!("{url}/v1/feeds/units?after={after}&limit=1000"))
-        .bearer_auth(key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page = get_json(
+        http,
+        &format!("{url}/v1/feeds/units?after={after}&limit=1000"),
+        key,
+    )
+    .await;
     page["items"].as_array().unwrap().clone()
 }
 
