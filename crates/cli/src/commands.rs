@@ -315,7 +315,11 @@ pub async fn protocol(config_path: &Path, a: &ProtocolArgs) -> anyhow::Result<()
     let app = App::open(config_path).await?;
     let store = app.store.as_ref();
     if let Some(pid) = &a.record {
-        return record_status(store, a, pid).await;
+        let separator = match &a.partner {
+            Some(p) => app.config.partner(p)?.separator.as_char(),
+            None => '.',
+        };
+        return record_status(store, a, pid, separator).await;
     }
     if let Some(run_id) = a.run {
         let run = store
@@ -440,7 +444,12 @@ fn print_runs(runs: &[Run]) {
     }
 }
 
-async fn record_status(store: &dyn Store, a: &ProtocolArgs, pid: &str) -> anyhow::Result<()> {
+async fn record_status(
+    store: &dyn Store,
+    a: &ProtocolArgs,
+    pid: &str,
+    separator: char,
+) -> anyhow::Result<()> {
     let feed = FeedKind::parse(&a.feed).with_context(|| {
         format!(
             "--feed: „{}“ ist kein Feed (möglich: {})",
@@ -452,10 +461,23 @@ async fn record_status(store: &dyn Store, a: &ProtocolArgs, pid: &str) -> anyhow
         .partner
         .as_deref()
         .context("--partner fehlt: der Status eines Datensatzes gilt je Partnerverbindung")?;
-    let state = store
-        .record_by_partner_id(partner, feed, pid)
-        .await?
-        .with_context(|| format!("{} {pid} ist für {partner} nicht bekannt", feed.label_de()))?;
+    let state = match store.record_by_partner_id(partner, feed, pid).await? {
+        Some(s) => Some(s),
+        // A record that was never sent has no partner ID: accept its ERP numbers joined by
+        // the partner's separator (1.100007) and look it up by ERP key.
+        None => {
+            let erp_key = pid
+                .split(separator)
+                .collect::<Vec<_>>()
+                .join(&immohub_domain::raw::KEY_SEP.to_string());
+            store
+                .record_states(partner, feed, &[erp_key])
+                .await?
+                .into_iter()
+                .next()
+        }
+    }
+    .with_context(|| format!("{} {pid} ist für {partner} nicht bekannt", feed.label_de()))?;
     println!(
         "{} {pid} bei {partner}: {} (Version {}, Stand {}){}",
         feed.label_de(),
