@@ -47,7 +47,7 @@ pub async fn demo(config_path: &Path, a: &DemoArgs) -> anyhow::Result<()> {
         let counts: Vec<String> = summary
             .counts
             .iter()
-            .map(|(e, n)| format!("{n} {}", e.label_de()))
+            .map(|(e, n)| format!("{}: {n}", e.label_de()))
             .collect();
         println!(
             "Demo-ERP angelegt: {} in {:.1} s – {}",
