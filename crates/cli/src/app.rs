@@ -4,14 +4,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
-use immohub_erp::{ErpSource, Mapping};
+use immohub_erp::{ErpSource, Mapping, redact_url};
 use immohub_store::{Connection, SqlStore, Store};
 use rand::RngCore;
 
 use crate::config::Config;
-
-/// The demo ERP's mapping file, built into the binary.
-pub const DEMO_MAPPING: &str = include_str!("../../../erp/demo-mapping.toml");
 
 pub struct App {
     pub config: Config,
@@ -28,7 +25,7 @@ impl App {
             .with_context(|| {
                 format!(
                     "Hub-Datenbank {} nicht erreichbar",
-                    redact(&config.store.url)
+                    redact_url(&config.store.url)
                 )
             })?;
         let app = App {
@@ -68,11 +65,11 @@ impl App {
                 Mapping::from_toml(&text)
                     .with_context(|| format!("Mapping-Datei {}", path.display()))?
             }
-            None => Mapping::from_toml(DEMO_MAPPING).context("eingebautes Demo-Mapping")?,
+            None => Mapping::demo().context("eingebautes Demo-Mapping")?,
         };
         ErpSource::connect(&self.config.erp.url, mapping)
             .await
-            .with_context(|| format!("ERP {} nicht erreichbar", redact(&self.config.erp.url)))
+            .with_context(|| format!("ERP {} nicht erreichbar", redact_url(&self.config.erp.url)))
     }
 
     /// Creates a new API key for a partner; only its hash is stored. Returns the key.
@@ -111,18 +108,4 @@ pub fn ensure_sqlite_dir(url: &str) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// A database URL without its password, for messages.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let userinfo = &url[s + 3..at];
-            match userinfo.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
 }

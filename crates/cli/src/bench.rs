@@ -77,11 +77,8 @@ pub async fn stammdaten(a: &StammdatenBenchArgs) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| format!("sqlite:{}", dir.join("bench-hub.db").display()));
     let store = immohub_store::open(&store_url).await?;
-    let erp = ErpSource::connect(
-        &format!("sqlite:{}", erp_path.display()),
-        Mapping::from_toml(crate::app::DEMO_MAPPING)?,
-    )
-    .await?;
+    let erp =
+        ErpSource::connect(&format!("sqlite:{}", erp_path.display()), Mapping::demo()?).await?;
     let partner = PartnerConfig {
         name: format!("bench-{}", std::process::id()),
         profile: PartnerProfile::Generic,

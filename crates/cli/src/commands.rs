@@ -76,7 +76,7 @@ pub async fn demo(config_path: &Path, a: &DemoArgs) -> anyhow::Result<()> {
             config_path.display()
         );
     } else {
-        let mapping = immohub_erp::Mapping::from_toml(crate::app::DEMO_MAPPING)?;
+        let mapping = immohub_erp::Mapping::demo()?;
         let erp = immohub_erp::ErpSource::connect(&erp_url, mapping).await?;
         let mut clients = Vec::new();
         let mut rows = ErpRead::rows(&erp, ErpEntity::Client, None);

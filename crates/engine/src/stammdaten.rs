@@ -386,10 +386,6 @@ impl Ctx<'_> {
                 keyless += 1;
                 continue;
             };
-            let row = Row {
-                erp_key: Some(erp_key.clone()),
-                parsed: row.parsed,
-            };
             match row.parsed {
                 Err(message) => {
                     for feed in feeds {

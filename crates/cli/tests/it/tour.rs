@@ -210,7 +210,7 @@ async fn feed_after(http: &reqwest::Client, url: &str, key: &str, after: i64) ->
 }
 
 #[test]
-fn check_reports_missing_partner_clients_and_bad_config() {
+fn gen_2_check_reports_partner_without_clients_and_bad_config() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(
         tmp.path().join("immohub.toml"),
@@ -220,4 +220,18 @@ fn check_reports_missing_partner_clients_and_bad_config() {
     let (ok, out) = immohub(tmp.path(), &["check"]);
     assert!(!ok);
     assert!(out.contains("bogus"), "unknown key named: {out}");
+
+    // GEN-2: a partner without clients is valid but receives nothing; check says so.
+    std::fs::write(
+        tmp.path().join("immohub.toml"),
+        "[store]\nurl = \"sqlite:hub.db\"\n[erp]\nurl = \"sqlite:missing-erp.db\"\n\
+         [[partner]]\nname = \"leer\"\nprofile = \"casavi\"\nclients = []\n",
+    )
+    .unwrap();
+    let (_, out) = immohub(tmp.path(), &["check"]);
+    assert!(
+        out.contains("Partner leer: keine Mandanten freigegeben"),
+        "{out}"
+    );
+    assert!(out.contains("GEN-2"), "{out}");
 }
