@@ -26,6 +26,14 @@ pub enum Status {
     Failed,
     /// Deleted at the partner (a delete is in the feed).
     Deleted,
+    /// Push delivery: confirmed by the partner's webhook endpoint.
+    Delivered,
+    /// Push delivery: an attempt failed; it is retried.
+    DeliveryFailed,
+    /// Push delivery: given up after the last retry or rejected; in the dead-letter list.
+    DeadLetter,
+    /// Push delivery: a retried dead letter made obsolete by a newer version.
+    Superseded,
 }
 
 impl From<RecordStatus> for Status {
@@ -35,6 +43,10 @@ impl From<RecordStatus> for Status {
             RecordStatus::Skipped => Status::Skipped,
             RecordStatus::Failed => Status::Failed,
             RecordStatus::Deleted => Status::Deleted,
+            RecordStatus::Delivered => Status::Delivered,
+            RecordStatus::DeliveryFailed => Status::DeliveryFailed,
+            RecordStatus::DeadLetter => Status::DeadLetter,
+            RecordStatus::Superseded => Status::Superseded,
         }
     }
 }

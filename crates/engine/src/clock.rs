@@ -37,6 +37,13 @@ impl FixedClock {
             *g = at;
         }
     }
+
+    /// Moves the clock forward by `by`.
+    pub fn advance(&self, by: chrono::Duration) {
+        if let Ok(mut g) = self.0.lock() {
+            *g += by;
+        }
+    }
 }
 
 impl Clock for FixedClock {

@@ -4,10 +4,16 @@
 
 pub mod clock;
 pub mod config;
+pub mod crash;
+pub mod delivery;
 pub mod source;
 pub mod stammdaten;
+pub mod vault;
+pub mod webhooks;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::{PartnerConfig, SyncOptions};
+pub use delivery::{DeliveryConfig, DeliveryWorker};
 pub use source::ErpRead;
 pub use stammdaten::{Progress, RunSummary, SyncError, sync_stammdaten};
+pub use vault::{MemoryVault, Vault};

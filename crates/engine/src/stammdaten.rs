@@ -733,6 +733,11 @@ fn was_delivered(s: &RecordState) -> bool {
         // A failed record keeps the partner's last good version, if it ever had one.
         RecordStatus::Failed => s.version > 0 && s.partner_id.is_some(),
         RecordStatus::Skipped | RecordStatus::Deleted => false,
+        // Outcome-only statuses of push delivery; record states never carry them.
+        RecordStatus::Delivered
+        | RecordStatus::DeliveryFailed
+        | RecordStatus::DeadLetter
+        | RecordStatus::Superseded => s.version > 0,
     }
 }
 

@@ -129,21 +129,42 @@ pub enum RecordStatus {
     Skipped,
     Failed,
     Deleted,
+    /// Push delivery: the partner confirmed it (outcome lines only, never a record state).
+    Delivered,
+    /// Push delivery: an attempt failed and will be retried (outcome lines only).
+    DeliveryFailed,
+    /// Push delivery: given up, now in the dead-letter list (outcome lines only).
+    DeadLetter,
+    /// Push delivery: a retried dead letter made obsolete by a newer version (outcome lines only).
+    Superseded,
 }
 
 impl RecordStatus {
+    const ALL: [RecordStatus; 8] = [
+        Self::Sent,
+        Self::Skipped,
+        Self::Failed,
+        Self::Deleted,
+        Self::Delivered,
+        Self::DeliveryFailed,
+        Self::DeadLetter,
+        Self::Superseded,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             RecordStatus::Sent => "sent",
             RecordStatus::Skipped => "skipped",
             RecordStatus::Failed => "failed",
             RecordStatus::Deleted => "deleted",
+            RecordStatus::Delivered => "delivered",
+            RecordStatus::DeliveryFailed => "delivery_failed",
+            RecordStatus::DeadLetter => "dead_letter",
+            RecordStatus::Superseded => "superseded",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Sent, Self::Skipped, Self::Failed, Self::Deleted]
-            .into_iter()
-            .find(|x| x.as_str() == s)
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
     }
     /// German label for tables.
     pub fn label_de(self) -> &'static str {
@@ -152,6 +173,10 @@ impl RecordStatus {
             RecordStatus::Skipped => "nicht übertragen",
             RecordStatus::Failed => "fehlerhaft",
             RecordStatus::Deleted => "gelöscht",
+            RecordStatus::Delivered => "zugestellt",
+            RecordStatus::DeliveryFailed => "Zustellung fehlgeschlagen",
+            RecordStatus::DeadLetter => "aufgegeben (Dead Letter)",
+            RecordStatus::Superseded => "überholt",
         }
     }
 }

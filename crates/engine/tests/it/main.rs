@@ -4,5 +4,6 @@
 // Test code may panic: clippy.toml's test exemption does not reach helper functions.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod delivery;
 mod memory_erp;
 mod stammdaten;

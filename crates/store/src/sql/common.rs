@@ -91,11 +91,11 @@ pub(crate) fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String> {
         .map_err(|e| StoreError::Corrupt(format!("JSON nicht serialisierbar: {e}")))
 }
 
-fn from_json<T: DeserializeOwned>(text: &str, what: &str) -> Result<T> {
+pub(crate) fn from_json<T: DeserializeOwned>(text: &str, what: &str) -> Result<T> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
 
-fn feed(s: &str) -> Result<FeedKind> {
+pub(crate) fn feed(s: &str) -> Result<FeedKind> {
     FeedKind::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unbekannter Feed „{s}“")))
 }
 

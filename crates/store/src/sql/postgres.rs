@@ -15,6 +15,11 @@ pub(crate) type Db = sqlx::Postgres;
 #[path = "ops.rs"]
 pub(crate) mod ops;
 
+// Push delivery (webhook endpoints, dead letters), compiled for `Db` likewise.
+#[allow(clippy::duplicate_mod)]
+#[path = "outbox_ops.rs"]
+pub(crate) mod outbox_ops;
+
 const MAX_CONNECTIONS: u32 = 10;
 
 pub(super) async fn connect(options: PgConnectOptions) -> Result<PgPool> {
@@ -104,4 +109,9 @@ impl Statistics {
             Err(e) => tracing::warn!("ANALYZE fehlgeschlagen: {e}"),
         }
     }
+}
+
+/// Claims skip rows another instance has locked: instances share endpoints without waiting.
+pub(crate) fn skip_locked() -> &'static str {
+    " FOR UPDATE SKIP LOCKED"
 }

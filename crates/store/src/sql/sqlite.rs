@@ -15,6 +15,11 @@ pub(crate) type Db = sqlx::Sqlite;
 #[path = "ops.rs"]
 pub(crate) mod ops;
 
+// Push delivery (webhook endpoints, dead letters), compiled for `Db` likewise.
+#[allow(clippy::duplicate_mod)]
+#[path = "outbox_ops.rs"]
+pub(crate) mod outbox_ops;
+
 /// Readers in parallel (WAL); writers queue on SQLite's write lock.
 const MAX_CONNECTIONS: u32 = 8;
 
@@ -75,4 +80,9 @@ pub(crate) fn lock_feed_sql() -> Option<&'static str> {
 /// Bulk statements keep their anonymous `?` placeholders (see `common::values_list`).
 pub(crate) fn bulk_sql(sql: String) -> String {
     sql
+}
+
+/// Row locking for claims: SQLite has a single writer (`BEGIN IMMEDIATE`), so none is needed.
+pub(crate) fn skip_locked() -> &'static str {
+    ""
 }
