@@ -7,6 +7,9 @@
 //!   cursor-paged change feeds with idempotency keys and acknowledgement (GEN-11).
 //! * `GET /v1/records/{feed}/{id}`: record status and history (GEN-8).
 //! * `GET /v1/runs?from=&to=`, `GET /v1/runs/{id}`: the protocol (GEN-7).
+//! * `POST/GET /v1/webhooks`, `GET/DELETE /v1/webhooks/{id}`, `…/enable`, `…/rotate-secret`,
+//!   `GET /v1/dead-letters`, `POST /v1/dead-letters/{id}/retry`: push delivery with Standard
+//!   Webhooks signatures (GEN-12).
 //! * `GET /openapi.json` (OpenAPI 3.1) and `GET /health`, without key.
 //!
 //! Errors are [`ApiError`]: JSON with a stable `code` and German and English messages.
@@ -24,6 +27,7 @@ mod openapi;
 mod params;
 pub mod records;
 pub mod runs;
+pub mod webhooks;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -49,12 +53,21 @@ pub use openapi::openapi;
 pub struct ApiState {
     /// The hub store; the API reads feeds, records and runs and moves cursors.
     pub store: Arc<dyn Store>,
+    /// Where webhook signing secrets are kept (encrypted); without it, webhook registration
+    /// and rotation answer 500.
+    pub vault: Option<Arc<dyn immohub_engine::Vault>>,
 }
 
 impl ApiState {
     /// State over the given store.
     pub fn new(store: Arc<dyn Store>) -> Self {
-        ApiState { store }
+        ApiState { store, vault: None }
+    }
+
+    /// The same state with a vault for webhook secrets.
+    pub fn with_vault(mut self, vault: Arc<dyn immohub_engine::Vault>) -> Self {
+        self.vault = Some(vault);
+        self
     }
 }
 
@@ -93,6 +106,15 @@ pub fn router_with(state: ApiState, extra: Router) -> Router {
         .route("/v1/records/{feed}/{*partner_id}", get(records::status))
         .route("/v1/runs", get(runs::list))
         .route("/v1/runs/{id}", get(runs::detail))
+        .route("/v1/webhooks", get(webhooks::list).post(webhooks::create))
+        .route(
+            "/v1/webhooks/{id}",
+            get(webhooks::detail).delete(webhooks::delete),
+        )
+        .route("/v1/webhooks/{id}/enable", post(webhooks::enable))
+        .route("/v1/webhooks/{id}/rotate-secret", post(webhooks::rotate))
+        .route("/v1/dead-letters", get(webhooks::dead_letters))
+        .route("/v1/dead-letters/{id}/retry", post(webhooks::retry))
         .fallback(not_found)
         .with_state(state);
     with_tracing(api.merge(extra))

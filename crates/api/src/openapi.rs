@@ -26,6 +26,14 @@ use crate::runs::{RunCounts, RunDetail, RunList, RunOut, RunState};
         crate::records::status,
         crate::runs::list,
         crate::runs::detail,
+        crate::webhooks::create,
+        crate::webhooks::list,
+        crate::webhooks::detail,
+        crate::webhooks::delete,
+        crate::webhooks::enable,
+        crate::webhooks::rotate,
+        crate::webhooks::dead_letters,
+        crate::webhooks::retry,
         crate::health,
     ),
     components(schemas(
@@ -47,6 +55,14 @@ use crate::runs::{RunCounts, RunDetail, RunList, RunOut, RunState};
         RunCounts,
         RunState,
         crate::Health,
+        crate::webhooks::NewWebhook,
+        crate::webhooks::WebhookOut,
+        crate::webhooks::WebhookCreated,
+        crate::webhooks::WebhookList,
+        crate::webhooks::RotateRequest,
+        crate::webhooks::RotateResponse,
+        crate::webhooks::DeadLetterOut,
+        crate::webhooks::DeadLetterList,
     )),
     modifiers(&SecuritySchemes),
     security(("bearer" = []), ("api_key" = [])),
@@ -54,6 +70,8 @@ use crate::runs::{RunCounts, RunDetail, RunList, RunOut, RunState};
         (name = "feeds", description = "Change feeds and acknowledgement"),
         (name = "records", description = "Record status (why a record was or was not sent)"),
         (name = "runs", description = "Protocol of sync runs"),
+        (name = "webhooks", description = "Push delivery: endpoints, signing secrets \
+            (Standard Webhooks), dead letters"),
         (name = "meta", description = "Health"),
     )
 )]

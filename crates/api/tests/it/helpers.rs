@@ -100,7 +100,8 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();
-        let state = ApiState::new(store.clone());
+        let state = ApiState::new(store.clone())
+            .with_vault(Arc::new(immohub_engine::MemoryVault::default()));
         let server = tokio::spawn(immohub_api::serve(listener, state, async {
             let _ = rx.await;
         }));

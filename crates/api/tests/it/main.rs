@@ -12,3 +12,4 @@ mod helpers;
 mod meta;
 mod records;
 mod runs;
+mod webhooks;
