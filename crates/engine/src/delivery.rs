@@ -240,7 +240,7 @@ impl DeliveryWorker {
                 use_case: USE_CASE.to_owned(),
                 connection: ep.connection.clone(),
                 direction: "erp_to_partner".to_owned(),
-                trigger: format!("webhook {}", ep.id),
+                trigger: format!("webhook {} ({})", ep.id, self.holder),
                 started_at: self.clock.now(),
             })
             .await?;

@@ -425,7 +425,9 @@ impl Ctx<'_> {
                 }
             }
         }
+        crate::crash::point("sync.before_outbox_write");
         self.store.apply_batch(&b).await?;
+        crate::crash::point("sync.after_outbox_write");
         Ok((b.counts, keyless))
     }
 
@@ -718,7 +720,9 @@ impl Ctx<'_> {
                     );
                 }
                 deleted += b.counts.deleted;
+                crate::crash::point("sync.before_outbox_write");
                 self.store.apply_batch(&b).await?;
+                crate::crash::point("sync.after_outbox_write");
             }
         }
         self.store.clear_seen(self.run_id).await?;
