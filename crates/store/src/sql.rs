@@ -7,7 +7,9 @@
 //! transaction starts and how appends to a partner's feed are serialised.
 
 mod common;
+mod environments;
 mod postgres;
+mod secrets;
 mod sqlite;
 
 use std::str::FromStr;
