@@ -272,6 +272,31 @@ impl MasterKey {
     // keys (`load_pending`) and asks the store which key its values name: the new one → the
     // transaction committed, `commit_pending`; the old one (or no values) → `discard_pending`.
 
+    /// Takes the rotation lock of `file` (an exclusive lock on `FILE.lock`), waiting while
+    /// another process holds it. A rotation holds it from writing `FILE.new` until the rename;
+    /// whoever settles a left-over `FILE.new` takes it first, so it never mistakes a rotation
+    /// in progress for an interrupted one. Released when the guard is dropped.
+    pub fn lock_rotation(file: &Path) -> Result<RotationLock, SecretsError> {
+        let mut name = file.as_os_str().to_owned();
+        name.push(".lock");
+        let path = PathBuf::from(name);
+        let io_err = |error| SecretsError::Io {
+            path: path.clone(),
+            error,
+        };
+        fs::create_dir_all(parent_dir(file)).map_err(io_err)?;
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let f = options.open(&path).map_err(io_err)?;
+        f.lock().map_err(io_err)?;
+        Ok(RotationLock { _file: f })
+    }
+
     /// The file a rotation writes the new key to first: `FILE.new`.
     pub fn pending_file(file: &Path) -> PathBuf {
         let mut name = file.as_os_str().to_owned();
@@ -319,6 +344,12 @@ impl MasterKey {
             error,
         })
     }
+}
+
+/// Guard of [`MasterKey::lock_rotation`]: the lock is released on drop.
+#[derive(Debug)]
+pub struct RotationLock {
+    _file: fs::File,
 }
 
 fn parent_dir(file: &Path) -> PathBuf {

@@ -20,5 +20,5 @@ mod key;
 
 pub use cipher::Cipher;
 pub use error::SecretsError;
-pub use key::{Created, ENV_VAR, KEY_LEN, KeySource, MasterKey};
+pub use key::{Created, ENV_VAR, KEY_LEN, KeySource, MasterKey, RotationLock};
 pub use secrecy;

@@ -150,3 +150,18 @@ fn gen_5_rotation_files_commit_and_discard() {
         assert_eq!(mode, 0o600, "{mode:o}");
     }
 }
+
+#[test]
+fn gen_5_rotation_lock_is_exclusive() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("data/master.key");
+    let guard = MasterKey::lock_rotation(&file).unwrap();
+    let lock_file = tmp.path().join("data/master.key.lock");
+    let other = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&lock_file)
+        .unwrap();
+    assert!(other.try_lock().is_err(), "second lock while held");
+    drop(guard);
+    other.try_lock().unwrap();
+}
