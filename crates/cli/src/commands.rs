@@ -11,9 +11,9 @@ use futures::StreamExt;
 use immohub_domain::ErpEntity;
 use immohub_domain::profile::FeedKind;
 use immohub_engine::{ErpRead, SyncOptions, SystemClock, sync_stammdaten};
-use immohub_store::{Run, RunFilter, Store};
+use immohub_store::{Environment, EnvironmentStore, Run, RunFilter, Store, SwitchFilter};
 
-use crate::app::{App, ensure_sqlite_dir};
+use crate::app::{App, DISABLED, UNSET, ensure_sqlite_dir};
 use crate::progress::Bars;
 use crate::{DemoArgs, ProtocolArgs, ServeArgs, SyncRunArgs};
 
@@ -90,6 +90,10 @@ pub async fn demo(config_path: &Path, a: &DemoArgs) -> anyhow::Result<()> {
         let store_url = format!("sqlite:{}", a.data_dir.join("immohub.db").display());
         let text = DEMO_CONFIG
             .replace("{store_url}", &store_url)
+            .replace(
+                "{master_key_file}",
+                &a.data_dir.join("master.key").display().to_string(),
+            )
             .replace("{erp_url}", &erp_url)
             .replace("{clients}", &clients.join(", "));
         std::fs::write(config_path, text)
@@ -127,6 +131,11 @@ url = "{store_url}"
 url = "{erp_url}"
 # mapping = "erp/my-erp-mapping.toml"   # default: the demo ERP's mapping, built in
 
+[secrets]
+# Master key of the stored partner credentials (`immohub secret set`): IMMOHUB_MASTER_KEY
+# (Base64) if set, else this file, created with mode 0600 on first start. Back it up!
+master_key_file = "{master_key_file}"
+
 [[partner]]
 name = "demo"
 # immomio | casavi | everreal | generic
@@ -141,6 +150,12 @@ clients = [{clients}]
 # [partner.unit_types.codes]
 # WHG = "living"
 # TG = "parking"
+
+# Test environment: connection "demo@test" with its own API key, feeds and credentials; off
+# until enabled. clients, separator and unit_types override the values above where given.
+# [partner.test]
+# enabled = true
+# clients = ["1"]
 "#;
 
 /// `immohub serve`.
@@ -162,6 +177,11 @@ pub async fn serve(config_path: &Path, a: &ServeArgs) -> anyhow::Result<()> {
         );
     }
     let app = App::open(config_path).await?;
+    for (_, opened) in app.check_secrets().await? {
+        if let Err(e) = opened {
+            eprintln!("Warnung: {e}");
+        }
+    }
     let listen = a.listen.clone().unwrap_or(app.config.server.listen.clone());
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
@@ -172,14 +192,23 @@ pub async fn serve(config_path: &Path, a: &ServeArgs) -> anyhow::Result<()> {
     if app.config.server.sync_on_start {
         let erp = app.erp().await?;
         let store = app.store.clone();
-        let partners = app.config.partners.clone();
+        // Each partner in the active environment of its master-data use case (GEN-4).
+        let mut configs = Vec::new();
+        for p in &app.config.partners {
+            let use_case = immohub_engine::stammdaten::USE_CASE;
+            match crate::environments::run_environment(&app, p, use_case, None).await {
+                Ok(env) => configs.push(p.engine_config_for(env)),
+                Err(e) => {
+                    tracing::error!(partner = %p.name, "Stammdatenabgleich ausgelassen: {e:#}")
+                }
+            }
+        }
         tokio::spawn(async move {
-            for p in partners {
+            for cfg in configs {
                 let opts = SyncOptions {
                     trigger: "schedule".to_owned(),
                     ..SyncOptions::default()
                 };
-                let cfg = p.engine_config();
                 match sync_stammdaten(
                     store.as_ref(),
                     &erp,
@@ -191,17 +220,33 @@ pub async fn serve(config_path: &Path, a: &ServeArgs) -> anyhow::Result<()> {
                 .await
                 {
                     Ok(s) => {
-                        tracing::info!(partner = %p.name, run = s.run_id, sent = s.counts.sent, failed = s.counts.failed, "Stammdatenabgleich beendet")
+                        tracing::info!(partner = %cfg.name, run = s.run_id, sent = s.counts.sent, failed = s.counts.failed, "Stammdatenabgleich beendet")
                     }
                     Err(e) => {
-                        tracing::error!(partner = %p.name, error = %e, "Stammdatenabgleich fehlgeschlagen")
+                        tracing::error!(partner = %cfg.name, error = %e, "Stammdatenabgleich fehlgeschlagen")
                     }
                 }
             }
         });
     }
-    let state = immohub_api::ApiState::new(app.store.clone() as Arc<dyn Store>);
+    let vault: Arc<dyn immohub_engine::Vault> = Arc::new(crate::vault::StoreVault {
+        store: app.store.clone(),
+        cipher: app.cipher.clone(),
+    });
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let delivery = crate::delivery::spawn(
+        &app.config.delivery,
+        app.store.clone() as Arc<dyn Store>,
+        Arc::clone(&vault),
+        stopped,
+    )?;
+    let state =
+        immohub_api::ApiState::new(app.store.clone() as Arc<dyn Store>).with_vault(vault);
     immohub_api::serve(listener, state, shutdown_signal()).await?;
+    let _ = stop.send(true);
+    if let Some(worker) = delivery {
+        let _ = worker.await;
+    }
     println!("immohub beendet.");
     Ok(())
 }
@@ -248,20 +293,21 @@ pub async fn sync_run(config_path: &Path, a: &SyncRunArgs) -> anyhow::Result<()>
             full: a.full,
             ..SyncOptions::default()
         };
-        let bars = Bars::new(quiet);
-        let s = sync_stammdaten(
-            app.store.as_ref(),
-            &erp,
-            &p.engine_config(),
-            &SystemClock,
-            &opts,
-            &bars,
+        // GEN-4: the use case's active environment, or `--env`.
+        let env = crate::environments::run_environment(
+            &app,
+            &p,
+            &a.use_case,
+            a.env.map(Environment::from),
         )
         .await?;
+        let cfg = p.engine_config_for(env);
+        let bars = Bars::new(quiet);
+        let s = sync_stammdaten(app.store.as_ref(), &erp, &cfg, &SystemClock, &opts, &bars).await?;
         println!(
             "Lauf {} ({}): {} – {} gelesen, {} gesendet, {} unverändert, {} übersprungen, {} gelöscht, {} Fehler, {:.1} s",
             s.run_id,
-            p.name,
+            cfg.name,
             status_de(s.status.as_str()),
             s.counts.read,
             s.counts.sent,
@@ -327,6 +373,10 @@ pub async fn protocol(config_path: &Path, a: &ProtocolArgs) -> anyhow::Result<()
             .await?
             .with_context(|| format!("Lauf {run_id} gibt es nicht"))?;
         print_runs(std::slice::from_ref(&run));
+        if let Some(s) = store.environment_switch_of_run(run_id).await? {
+            println!("{}", crate::environments::switch_line(&s));
+            return Ok(());
+        }
         let outcomes = store.run_outcomes(run_id, a.limit.max(1)).await?;
         let mut t = table(&[
             "Feed",
@@ -370,7 +420,11 @@ pub async fn protocol(config_path: &Path, a: &ProtocolArgs) -> anyhow::Result<()
         limit: a.limit,
     };
     let runs = store.runs(&filter).await?;
-    match runs.first() {
+    // The last run of a use case, not an environment switch (GEN-4) recorded as a run.
+    let last_run = runs
+        .iter()
+        .find(|r| Environment::of_switch_direction(&r.direction).is_none());
+    match last_run {
         Some(last) => println!(
             "Letzter Lauf: {} – {} Datensätze gesendet, {} Fehler ({})",
             berlin(last.started_at),
@@ -378,9 +432,20 @@ pub async fn protocol(config_path: &Path, a: &ProtocolArgs) -> anyhow::Result<()
             last.counts.failed + last.errors.len() as i64,
             status_de(last.status.as_str())
         ),
-        None => println!("Keine Läufe im gewählten Zeitraum."),
+        None if runs.is_empty() => println!("Keine Läufe im gewählten Zeitraum."),
+        None => println!("Kein Abgleichslauf im gewählten Zeitraum, nur Umschaltungen."),
     }
     print_runs(&runs);
+    let switches = SwitchFilter {
+        partner: filter
+            .connection
+            .as_deref()
+            .map(|c| Environment::of_connection(c).0.to_owned()),
+        from: filter.from,
+        to: filter.to,
+        limit: a.limit,
+    };
+    crate::environments::print_switches(store, &switches).await?;
     Ok(())
 }
 
@@ -425,7 +490,7 @@ fn print_runs(runs: &[Run]) {
             berlin(r.started_at),
             dur,
             r.connection.clone(),
-            r.use_case.clone(),
+            crate::environments::use_case_label(&r.use_case, &r.direction),
             r.trigger.clone(),
             status_de(r.status.as_str()).to_owned(),
             r.counts.read.to_string(),
@@ -537,7 +602,9 @@ pub async fn check(config_path: &Path) -> anyhow::Result<()> {
                 app.store.backend()
             );
             for c in app.store.connections().await? {
-                let key = if c.api_key_hash.starts_with("unset:") {
+                let key = if c.api_key_hash.starts_with(DISABLED) {
+                    "ausgeschaltet, API-Schlüssel ungültig (GEN-4)"
+                } else if c.api_key_hash.starts_with(UNSET) {
                     "kein API-Schlüssel (immohub key rotate)"
                 } else {
                     "API-Schlüssel gesetzt"
@@ -548,6 +615,15 @@ pub async fn check(config_path: &Path) -> anyhow::Result<()> {
                     c.profile,
                     c.clients.join(", ")
                 );
+            }
+            println!("Zugangsdaten (GEN-5):");
+            match crate::secrets::check_lines(&app).await {
+                Ok(true) => {}
+                Ok(false) => ok = false,
+                Err(e) => {
+                    ok = false;
+                    println!("  ✗ {e:#}");
+                }
             }
             match app.erp().await {
                 Ok(erp) => match erp.check().await {
@@ -579,13 +655,20 @@ pub async fn check(config_path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `immohub key rotate --partner NAME`.
-pub async fn key_rotate(config_path: &Path, partner: &str) -> anyhow::Result<()> {
+/// `immohub key rotate --partner NAME [--env test]`.
+pub async fn key_rotate(config_path: &Path, partner: &str, env: Environment) -> anyhow::Result<()> {
     let app = App::open(config_path).await?;
-    app.config.partner(partner)?;
-    let key = app.rotate_key(partner).await?;
+    let p = app.config.partner(partner)?;
+    if env == Environment::Test && !p.test_enabled() {
+        bail!(
+            "Die Testumgebung von {partner} ist ausgeschaltet: erst [partner.test] enabled = true \
+             in immohub.toml, dann gibt es einen Test-API-Schlüssel (GEN-4)"
+        );
+    }
+    let connection = p.connection(env);
+    let key = app.rotate_key(&connection).await?;
     println!(
-        "Neuer API-Schlüssel für {partner} (wird nur jetzt angezeigt; der alte gilt nicht mehr):"
+        "Neuer API-Schlüssel für {connection} (wird nur jetzt angezeigt; der alte gilt nicht mehr):"
     );
     println!("  {key}");
     Ok(())

@@ -3,7 +3,8 @@
 //! Precedence (later wins): built-in defaults → `immohub.toml` → environment variables
 //! `IMMOHUB__SECTION__KEY` (e.g. `IMMOHUB__STORE__URL=postgres://…`). Unknown keys are
 //! errors, so a typo does not silently fall back to a default. The file holds no secrets:
-//! partner API keys are stored in the hub store, as SHA-256 hashes only.
+//! partner API keys are stored in the hub store, as SHA-256 hashes only; credentials are stored
+//! there sealed with the master key (`[secrets]`, GEN-5).
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +15,7 @@ use immohub_domain::Separator;
 use immohub_domain::profile::PartnerProfile;
 use immohub_domain::rules::UnitTypeMapping;
 use immohub_engine::PartnerConfig;
+use immohub_store::Environment;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -25,6 +27,11 @@ pub struct Config {
     pub store: StoreConfig,
     #[serde(default)]
     pub erp: ErpConfig,
+    #[serde(default)]
+    pub secrets: SecretsConfig,
+    /// Push delivery to webhook endpoints.
+    #[serde(default)]
+    pub delivery: crate::delivery::DeliverySection,
     /// Partner connections, `[[partner]]` tables.
     #[serde(default, rename = "partner")]
     pub partners: Vec<PartnerEntry>,
@@ -60,7 +67,19 @@ pub struct ErpConfig {
     pub mapping: Option<PathBuf>,
 }
 
-/// One partner connection as written in `immohub.toml`.
+/// Credentials at rest (GEN-5).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretsConfig {
+    /// File of the master key that seals stored credentials, used when the environment
+    /// variable `IMMOHUB_MASTER_KEY` is not set. Created (mode 0600) on first start when
+    /// missing. Back it up: without it the stored credentials cannot be opened.
+    #[serde(default = "default_master_key_file")]
+    pub master_key_file: PathBuf,
+}
+
+/// One partner connection as written in `immohub.toml`: its fields are the production
+/// configuration; `[partner.test]` is the test environment (GEN-4).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PartnerEntry {
@@ -72,9 +91,30 @@ pub struct PartnerEntry {
     pub clients: Vec<String>,
     #[serde(default)]
     pub unit_types: Option<UnitTypeMapping>,
+    /// The test environment: a separate store connection `NAME@test` with its own API key,
+    /// feeds, cursors, record states and credentials. Absent or `enabled = false`: off.
+    #[serde(default)]
+    pub test: Option<TestEnvironment>,
+}
+
+/// `[partner.test]`: the test environment of a partner (GEN-4). Fields that are given
+/// override the production configuration; the profile is the same.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestEnvironment {
+    /// Off by default: no test connection, no test API key, no test runs.
+    #[serde(default)]
+    pub enabled: bool,
+    #[serde(default)]
+    pub clients: Option<Vec<String>>,
+    #[serde(default)]
+    pub separator: Option<Separator>,
+    #[serde(default)]
+    pub unit_types: Option<UnitTypeMapping>,
 }
 
 impl PartnerEntry {
+    /// The production configuration, as the engine uses it.
     pub fn engine_config(&self) -> PartnerConfig {
         PartnerConfig {
             name: self.name.clone(),
@@ -84,6 +124,48 @@ impl PartnerEntry {
             unit_types: self.unit_types.clone().unwrap_or_default(),
         }
     }
+
+    /// Whether the test environment is switched on.
+    pub fn test_enabled(&self) -> bool {
+        self.test.as_ref().is_some_and(|t| t.enabled)
+    }
+
+    /// The store connection of an environment: `NAME` or `NAME@test`.
+    pub fn connection(&self, env: Environment) -> String {
+        env.connection(&self.name)
+    }
+
+    /// The configuration of an environment, as the engine uses it: production as written,
+    /// test with its overrides and the connection name `NAME@test`. Whether the test
+    /// environment is enabled is the caller's check.
+    pub fn engine_config_for(&self, env: Environment) -> PartnerConfig {
+        let mut cfg = self.engine_config();
+        if env == Environment::Test {
+            cfg.name = self.connection(env);
+            if let Some(t) = &self.test {
+                if let Some(clients) = &t.clients {
+                    cfg.clients = clients.clone();
+                }
+                if let Some(separator) = t.separator {
+                    cfg.separator = separator;
+                }
+                if let Some(unit_types) = &t.unit_types {
+                    cfg.unit_types = unit_types.clone();
+                }
+            }
+        }
+        cfg
+    }
+
+    /// The active environment of a use case that never ran nor was switched: test when the
+    /// test environment is on, else production.
+    pub fn default_environment(&self) -> Environment {
+        if self.test_enabled() {
+            Environment::Test
+        } else {
+            Environment::Production
+        }
+    }
 }
 
 fn default_listen() -> String {
@@ -91,6 +173,9 @@ fn default_listen() -> String {
 }
 fn default_store_url() -> String {
     "sqlite:data/immohub.db".to_owned()
+}
+fn default_master_key_file() -> PathBuf {
+    PathBuf::from("data/master.key")
 }
 fn default_erp_url() -> String {
     "sqlite:data/demo-erp.db".to_owned()
@@ -111,6 +196,13 @@ impl Default for StoreConfig {
     fn default() -> Self {
         Self {
             url: default_store_url(),
+        }
+    }
+}
+impl Default for SecretsConfig {
+    fn default() -> Self {
+        Self {
+            master_key_file: default_master_key_file(),
         }
     }
 }
@@ -154,6 +246,7 @@ impl Config {
 
     /// Checks what serde cannot: unique partner names.
     pub fn validate(&self) -> anyhow::Result<()> {
+        self.delivery.validate()?;
         let mut seen = std::collections::HashSet::new();
         for p in &self.partners {
             if !seen.insert(&p.name) {
@@ -161,6 +254,14 @@ impl Config {
             }
             if p.name.is_empty() || p.name.chars().any(|c| c.is_whitespace()) {
                 anyhow::bail!("Partnername „{}“: leer oder mit Leerzeichen", p.name);
+            }
+            // `NAME@test` is the test environment's connection (GEN-4).
+            if p.name.contains('@') {
+                anyhow::bail!(
+                    "Partnername „{}“ enthält „@“: das Zeichen ist der Testumgebung vorbehalten \
+                     (Verbindung „NAME@test“)",
+                    p.name
+                );
             }
         }
         Ok(())

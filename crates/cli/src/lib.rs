@@ -3,13 +3,17 @@
 mod app;
 mod bench;
 mod commands;
+pub mod delivery;
 pub mod config;
+mod environments;
 mod progress;
+mod secrets;
+mod vault;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// immohub: das offene Integrations-Hub für die Wohnungswirtschaft.
 #[derive(Debug, Parser)]
@@ -48,6 +52,21 @@ pub enum Command {
     Key {
         #[command(subcommand)]
         command: KeyCommand,
+    },
+    /// Zugangsdaten der Partner: verschlüsselt gespeichert, nie wieder im Klartext (GEN-5).
+    Secret {
+        #[command(subcommand)]
+        command: SecretCommand,
+    },
+    /// Hauptschlüssel, mit dem die Zugangsdaten verschlüsselt sind (GEN-5).
+    MasterKey {
+        #[command(subcommand)]
+        command: MasterKeyCommand,
+    },
+    /// Use Cases: aktive Umgebung (Test/Produktion) anzeigen und umschalten (GEN-4).
+    Usecase {
+        #[command(subcommand)]
+        command: UsecaseCommand,
     },
     /// Benchmarks, die Kennzahlen ausgeben.
     Bench {
@@ -103,6 +122,18 @@ pub struct SyncRunArgs {
     /// Alles lesen, auch wenn eine Änderungszeitstempel-Spalte ein inkrementelles Lesen erlaubt.
     #[arg(long)]
     pub full: bool,
+    /// Umgebung ausdrücklich wählen; ohne Angabe: die aktive des Use Case (GEN-4).
+    #[arg(long, value_enum)]
+    pub env: Option<Env>,
+}
+
+/// Umgebung einer Partnerverbindung (GEN-4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Env {
+    /// Produktion (Verbindung NAME).
+    Production,
+    /// Test (Verbindung NAME@test; erst nach [partner.test] enabled = true).
+    Test,
 }
 
 #[derive(Debug, Args)]
@@ -136,7 +167,92 @@ pub enum KeyCommand {
     Rotate {
         #[arg(long)]
         partner: String,
+        /// Umgebung: production oder test (GEN-4).
+        #[arg(long, value_enum, default_value = "production")]
+        env: Env,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretCommand {
+    /// Speichert einen Wert verschlüsselt; er wird zweimal eingegeben (ohne Anzeige, oder als
+    /// zwei Zeilen auf der Standardeingabe).
+    Set(SecretSetArgs),
+    /// Zeigt Namen und Datum gespeicherter Zugangsdaten, nie die Werte.
+    List(SecretListArgs),
+    /// Löscht gespeicherte Zugangsdaten.
+    Delete(SecretDeleteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SecretSetArgs {
+    /// Partner (Name aus immohub.toml).
+    #[arg(long)]
+    pub partner: String,
+    /// Name des Werts, z. B. api_password.
+    #[arg(long)]
+    pub name: String,
+    /// Umgebung.
+    #[arg(long, value_enum, default_value = "production")]
+    pub env: Env,
+}
+
+#[derive(Debug, Args)]
+pub struct SecretListArgs {
+    /// Nur dieser Partner (beide Umgebungen).
+    #[arg(long)]
+    pub partner: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SecretDeleteArgs {
+    #[arg(long)]
+    pub partner: String,
+    #[arg(long)]
+    pub name: String,
+    #[arg(long, value_enum, default_value = "production")]
+    pub env: Env,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MasterKeyCommand {
+    /// Erzeugt einen neuen Hauptschlüssel und verschlüsselt alle Zugangsdaten in einer
+    /// Transaktion neu; die Schlüsseldatei wird absturzsicher ersetzt.
+    Rotate {
+        /// Nur wenn der Schlüssel aus IMMOHUB_MASTER_KEY kommt: Datei für den neuen Schlüssel.
+        #[arg(long)]
+        new_key_file: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsecaseCommand {
+    /// Schaltet einen Use Case ausdrücklich zwischen Test und Produktion um; die Umschaltung
+    /// steht im Protokoll.
+    Switch(UsecaseSwitchArgs),
+    /// Zeigt die aktive Umgebung jedes Use Case.
+    List(UsecaseListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UsecaseSwitchArgs {
+    #[arg(long)]
+    pub partner: String,
+    /// Use Case: `stammdaten`.
+    #[arg(long)]
+    pub use_case: String,
+    /// Ziel: production oder test.
+    #[arg(long, value_enum)]
+    pub to: Env,
+    /// Wer umschaltet (für das Protokoll); ohne Angabe: der Benutzer des Betriebssystems.
+    #[arg(long)]
+    pub by: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UsecaseListArgs {
+    #[arg(long)]
+    pub partner: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -177,8 +293,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Protocol(a) => commands::protocol(&cli.config, &a).await,
         Command::Check => commands::check(&cli.config).await,
         Command::Key {
-            command: KeyCommand::Rotate { partner },
-        } => commands::key_rotate(&cli.config, &partner).await,
+            command: KeyCommand::Rotate { partner, env },
+        } => commands::key_rotate(&cli.config, &partner, env.into()).await,
+        Command::Secret { command } => match command {
+            SecretCommand::Set(a) => secrets::set(&cli.config, &a).await,
+            SecretCommand::List(a) => secrets::list(&cli.config, &a).await,
+            SecretCommand::Delete(a) => secrets::delete(&cli.config, &a).await,
+        },
+        Command::MasterKey {
+            command: MasterKeyCommand::Rotate { new_key_file },
+        } => secrets::rotate(&cli.config, new_key_file.as_deref()).await,
+        Command::Usecase { command } => match command {
+            UsecaseCommand::Switch(a) => environments::switch(&cli.config, &a).await,
+            UsecaseCommand::List(a) => environments::list(&cli.config, &a).await,
+        },
         Command::Bench {
             command: BenchCommand::Stammdaten(a),
         } => bench::stammdaten(&a).await,

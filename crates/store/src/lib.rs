@@ -6,12 +6,16 @@
 //! and PostgreSQL (`postgres://`). Migrations are embedded in the binary. Only this crate speaks
 //! SQL to the hub database.
 
+mod environments;
 mod model;
 mod outbox;
+mod secrets;
 mod sql;
 
+pub use environments::*;
 pub use model::*;
 pub use outbox::*;
+pub use secrets::*;
 pub use sql::{SqlStore, open};
 
 use async_trait::async_trait;
@@ -39,7 +43,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The hub store. Every method is one transaction unless it says otherwise.
 #[async_trait]
-pub trait Store: OutboxStore + Send + Sync + 'static {
+pub trait Store:
+    OutboxStore + SecretStore + EnvironmentStore + Send + Sync + 'static
+{
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 

@@ -8,7 +8,9 @@
 
 mod common;
 mod outbox;
+mod environments;
 mod postgres;
+mod secrets;
 mod sqlite;
 
 use std::str::FromStr;

@@ -4,4 +4,9 @@
 // Test code may panic: clippy.toml's test exemption does not reach helper functions.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod crash;
+mod environments;
+mod multi;
+mod secrets;
+mod support;
 mod tour;

@@ -13,7 +13,9 @@ mod fixtures;
 mod support;
 
 mod bench;
+mod environments;
 mod feed;
 mod open;
 mod rules;
+mod secrets;
 mod story;
