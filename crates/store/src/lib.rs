@@ -6,9 +6,11 @@
 //! and PostgreSQL (`postgres://`). Migrations are embedded in the binary. Only this crate speaks
 //! SQL to the hub database.
 
+mod inbox;
 mod model;
 mod sql;
 
+pub use inbox::*;
 pub use model::*;
 pub use sql::{SqlStore, open};
 
@@ -37,7 +39,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The hub store. Every method is one transaction unless it says otherwise.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: InboxStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 

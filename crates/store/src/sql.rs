@@ -7,6 +7,7 @@
 //! transaction starts and how appends to a partner's feed are serialised.
 
 mod common;
+mod inbox;
 mod postgres;
 mod sqlite;
 

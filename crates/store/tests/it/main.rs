@@ -14,6 +14,7 @@ mod support;
 
 mod bench;
 mod feed;
+mod inbox;
 mod open;
 mod rules;
 mod story;
