@@ -6,3 +6,4 @@
 
 mod memory_erp;
 mod stammdaten;
+mod writeback;
