@@ -7,6 +7,9 @@
 //!   cursor-paged change feeds with idempotency keys and acknowledgement (GEN-11).
 //! * `GET /v1/records/{feed}/{id}`: record status and history (GEN-8).
 //! * `GET /v1/runs?from=&to=`, `GET /v1/runs/{id}`: the protocol (GEN-7).
+//! * `POST /v1/prospects` (header `Idempotency-Key`), `GET /v1/prospects/{id}`,
+//!   `GET /v1/prospects`: prospects sent in, kept in the inbox and written into the ERP
+//!   (PRO-1, PRO-2, GEN-3, GEN-11).
 //! * `GET /openapi.json` (OpenAPI 3.1) and `GET /health`, without key.
 //!
 //! Errors are [`ApiError`]: JSON with a stable `code` and German and English messages.
@@ -22,6 +25,7 @@ mod error;
 pub mod feeds;
 mod openapi;
 mod params;
+pub mod prospects;
 pub mod records;
 pub mod runs;
 
@@ -93,6 +97,11 @@ pub fn router_with(state: ApiState, extra: Router) -> Router {
         .route("/v1/records/{feed}/{*partner_id}", get(records::status))
         .route("/v1/runs", get(runs::list))
         .route("/v1/runs/{id}", get(runs::detail))
+        .route(
+            "/v1/prospects",
+            get(prospects::list).post(prospects::create),
+        )
+        .route("/v1/prospects/{id}", get(prospects::status))
         .fallback(not_found)
         .with_state(state);
     with_tracing(api.merge(extra))

@@ -516,7 +516,11 @@ fn address(obj: &Map<String, Value>, errors: &mut Vec<InvalidField>) -> Option<P
             format!("\"{country}\" is no ISO 3166-1 country code (two letters, e.g. DE)"),
         ));
     }
-    for (field, value) in [("street", &street), ("postal_code", &postal_code), ("city", &city)] {
+    for (field, value) in [
+        ("street", &street),
+        ("postal_code", &postal_code),
+        ("city", &city),
+    ] {
         let name = format!("{P}{field}");
         if value.is_none() && !errors.iter().any(|e| e.field == name) {
             errors.push(InvalidField::new(

@@ -157,7 +157,15 @@ pub async fn run_interessenten(
              konfiguriert: Interessenten werden nicht ins ERP geschrieben (GEN-3)",
             partner.name
         );
-        return finish(store, clock, run_id, started_at, Counts::default(), vec![error]).await;
+        return finish(
+            store,
+            clock,
+            run_id,
+            started_at,
+            Counts::default(),
+            vec![error],
+        )
+        .await;
     };
     let ctx = Ctx {
         store,
@@ -316,7 +324,8 @@ impl Ctx<'_> {
         let mut batch = first;
         loop {
             if batch.is_empty() {
-                batch = self.claimed(claim(self.store, self.partner, self.opts, self.clock.now()))
+                batch = self
+                    .claimed(claim(self.store, self.partner, self.opts, self.clock.now()))
                     .await?;
                 if batch.is_empty() {
                     return Ok((counts, Vec::new()));
@@ -413,8 +422,15 @@ impl Ctx<'_> {
                     let result = InboxResult::Dead {
                         error: error.clone(),
                     };
-                    self.record(item, &reference, result, Some(error), Some("GEN-11"), counts)
-                        .await?;
+                    self.record(
+                        item,
+                        &reference,
+                        result,
+                        Some(error),
+                        Some("GEN-11"),
+                        counts,
+                    )
+                    .await?;
                 } else {
                     let next = now + retry_delay(self.opts, attempts);
                     let error = format!(
@@ -426,8 +442,15 @@ impl Ctx<'_> {
                         error: e.message.clone(),
                         next_attempt_at: next,
                     };
-                    self.record(item, &reference, result, Some(error), Some("GEN-11"), counts)
-                        .await?;
+                    self.record(
+                        item,
+                        &reference,
+                        result,
+                        Some(error),
+                        Some("GEN-11"),
+                        counts,
+                    )
+                    .await?;
                 }
                 Ok(Some(format!("ERP: {}", e.message)))
             }
@@ -503,10 +526,7 @@ impl Ctx<'_> {
                 parts.join(&KEY_SEP.to_string())
             }
         };
-        let parts: Vec<String> = key_parts(&erp_key)
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
+        let parts: Vec<String> = key_parts(&erp_key).into_iter().map(str::to_owned).collect();
         let Ok(numbers) = <[String; 4]>::try_from(parts) else {
             return Ok(Unit::Unknown {
                 reason: format!("Einheit „{unit_id}“ hat keinen ERP-Schlüssel aus vier Teilen"),

@@ -10,5 +10,6 @@
 mod feeds;
 mod helpers;
 mod meta;
+mod prospects;
 mod records;
 mod runs;

@@ -71,8 +71,8 @@ fn pro_2_same_content_has_same_hash_whatever_the_spelling() {
 
 #[test]
 fn pro_1_minimal_prospect_needs_unit_surname_and_a_contact() {
-    let p = parse(json!({"unit_id": "2.1.1.1", "surname": "Öztürk", "phone": "040 1234567"}))
-        .unwrap();
+    let p =
+        parse(json!({"unit_id": "2.1.1.1", "surname": "Öztürk", "phone": "040 1234567"})).unwrap();
     assert_eq!(p.email, None);
     assert_eq!(p.address, None);
     assert_eq!(
@@ -105,14 +105,29 @@ fn pro_1_validation_names_field_and_reason() {
         ("email", json!("erika"), "E-Mail", "e-mail"),
         ("phone", json!("0800-CALL-ME"), "Telefonnummer", "phone"),
         ("phone", json!("112"), "Telefonnummer", "phone"),
-        ("birth_date", json!("28.02.1985"), "JJJJ-MM-TT", "YYYY-MM-DD"),
+        (
+            "birth_date",
+            json!("28.02.1985"),
+            "JJJJ-MM-TT",
+            "YYYY-MM-DD",
+        ),
         ("birth_date", json!("2024-05-01"), "Vergangenheit", "past"),
         ("birth_date", json!("1850-01-01"), "130", "130"),
-        ("surname", json!("A".repeat(101)), "100 Zeichen", "100 characters"),
+        (
+            "surname",
+            json!("A".repeat(101)),
+            "100 Zeichen",
+            "100 characters",
+        ),
         ("first_name", json!("Tab\there"), "Steuerzeichen", "control"),
         ("message", json!("x".repeat(4001)), "4000", "4000"),
         ("address", json!("Elbchaussee 12"), "Objekt", "object"),
-        ("nickname", json!("Eri"), "unbekanntes Feld", "unknown field"),
+        (
+            "nickname",
+            json!("Eri"),
+            "unbekanntes Feld",
+            "unknown field",
+        ),
     ];
     for (field, value, de, en) in cases {
         let mut v = full();
@@ -145,8 +160,10 @@ fn pro_1_address_fields_are_checked_as_a_whole() {
         ["address.postal_code"],
         "German postal codes have five digits"
     );
-    let p = with(json!({"street": "Bahnhofstrasse", "house_no": "1", "postal_code": "8001",
-                        "city": "Zürich", "country": "ch"}))
+    let p = with(
+        json!({"street": "Bahnhofstrasse", "house_no": "1", "postal_code": "8001",
+                        "city": "Zürich", "country": "ch"}),
+    )
     .unwrap();
     assert_eq!(p.address.unwrap().country, "CH");
     assert_eq!(
@@ -176,10 +193,24 @@ fn pro_1_body_must_be_an_object_and_all_errors_come_at_once() {
 
 #[test]
 fn gen_3_technical_user_is_one_to_twenty_safe_characters() {
-    for ok in ["IMMOMIO", "042", "svc_immohub", "A", "x.y-z", "ABCDEFGHIJKLMNOPQRST"] {
+    for ok in [
+        "IMMOMIO",
+        "042",
+        "svc_immohub",
+        "A",
+        "x.y-z",
+        "ABCDEFGHIJKLMNOPQRST",
+    ] {
         assert_eq!(TechnicalUser::new(ok).unwrap().as_str(), ok);
     }
-    for bad in ["", "ABCDEFGHIJKLMNOPQRSTU", "IMMO MIO", "Müller", "a;drop", "a\nb"] {
+    for bad in [
+        "",
+        "ABCDEFGHIJKLMNOPQRSTU",
+        "IMMO MIO",
+        "Müller",
+        "a;drop",
+        "a\nb",
+    ] {
         let e = TechnicalUser::new(bad).unwrap_err();
         assert!(e.contains("GEN-3"), "{bad}: {e}");
     }

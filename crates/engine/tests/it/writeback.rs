@@ -181,7 +181,11 @@ async fn gen_3_pro_5_manual_run_writes_prospects_with_the_technical_user() {
     assert!(rows.iter().all(|r| r.1 == "IMMOMIO"), "{rows:?}");
     assert_eq!(rows[0].0, external_ref("immomio", "k-1"));
     assert_eq!(rows[0].2, "Mustermann");
-    assert_eq!(rows[0].3, e.units[0].rsplit('.').next().unwrap(), "ERP unit number");
+    assert_eq!(
+        rows[0].3,
+        e.units[0].rsplit('.').next().unwrap(),
+        "ERP unit number"
+    );
 
     // The inbox knows the ERP id; the protocol has one line per prospect.
     let item = e.item(a).await;
@@ -202,7 +206,12 @@ async fn gen_3_pro_5_manual_run_writes_prospects_with_the_technical_user() {
     }
     let history = e
         .store
-        .outcomes("immomio", FeedKind::Prospect, &external_ref("immomio", "k-1"), 10)
+        .outcomes(
+            "immomio",
+            FeedKind::Prospect,
+            &external_ref("immomio", "k-1"),
+            10,
+        )
         .await
         .unwrap();
     assert_eq!(history.len(), 1, "GEN-8: the record's history");
@@ -267,7 +276,11 @@ async fn pro_1_unknown_unit_or_client_fails_with_a_reason() {
         (InboxStatus::Failed, Some("GEN-2"))
     );
     assert_eq!(e.item(ok).await.status, InboxStatus::Written);
-    assert_eq!(e.erp_rows().await.len(), 1, "nothing invalid reaches the ERP");
+    assert_eq!(
+        e.erp_rows().await.len(),
+        1,
+        "nothing invalid reaches the ERP"
+    );
     let reasons: Vec<_> = e
         .store
         .run_outcomes(s.run_id, 10)
@@ -339,28 +352,51 @@ async fn gen_11_crash_after_erp_write_repeats_without_a_second_row() {
     assert!(crashed.is_err(), "the simulated crash happened");
     assert_eq!(e.erp_rows().await.len(), 1, "written before the crash");
     let item = e.item(id).await;
-    assert_eq!(item.status, InboxStatus::Received, "the store never heard of it");
+    assert_eq!(
+        item.status,
+        InboxStatus::Received,
+        "the store never heard of it"
+    );
     assert_eq!(item.claimed_by.as_deref(), Some("instance-a"));
 
     // While the dead instance's claim lasts, nobody else takes the item.
-    let s = run_interessenten(&e.store, &e.sink, &e.partner, &e.clock, &e.opts("instance-b"))
-        .await
-        .unwrap();
+    let s = run_interessenten(
+        &e.store,
+        &e.sink,
+        &e.partner,
+        &e.clock,
+        &e.opts("instance-b"),
+    )
+    .await
+    .unwrap();
     assert_eq!(s.counts.read, 0);
     // After the lease, another instance repeats the write: no second row, same ERP id.
     e.clock
         .set(e.clock.now() + WritebackOptions::default().lease + Duration::seconds(1));
-    let s = run_interessenten(&e.store, &e.sink, &e.partner, &e.clock, &e.opts("instance-b"))
-        .await
-        .unwrap();
-    assert_eq!((s.status, s.counts.sent), (RunStatus::Succeeded, 1), "{s:?}");
+    let s = run_interessenten(
+        &e.store,
+        &e.sink,
+        &e.partner,
+        &e.clock,
+        &e.opts("instance-b"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (s.status, s.counts.sent),
+        (RunStatus::Succeeded, 1),
+        "{s:?}"
+    );
     let rows = e.erp_rows().await;
     assert_eq!(rows.len(), 1, "{rows:?}");
     let item = e.item(id).await;
     assert_eq!(item.status, InboxStatus::Written);
     assert_eq!(item.erp_id, Some(rows[0].4.to_string()));
     let o = &e.store.run_outcomes(s.run_id, 1).await.unwrap()[0];
-    assert!(o.reason.as_deref().unwrap().contains("bereits im ERP"), "{o:?}");
+    assert!(
+        o.reason.as_deref().unwrap().contains("bereits im ERP"),
+        "{o:?}"
+    );
 }
 
 /// Fails with a transient error a number of times, then writes through the real sink.

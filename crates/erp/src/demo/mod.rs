@@ -35,8 +35,7 @@ pub const DEMO_INDEXES_SQL: &str = include_str!("../../../../erp/sql/demo-sqlite
 /// The interface views `v_*`.
 pub const DEMO_VIEWS_SQL: &str = include_str!("../../../../erp/sql/demo-sqlite-views.sql");
 /// The interface tables immohub writes into (`immohub_in_prospects`), `IF NOT EXISTS`.
-pub const DEMO_INTERFACE_SQL: &str =
-    include_str!("../../../../erp/sql/demo-sqlite-interface.sql");
+pub const DEMO_INTERFACE_SQL: &str = include_str!("../../../../erp/sql/demo-sqlite-interface.sql");
 
 /// What demo ERP to create.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -94,12 +94,15 @@ fn interface_table_document_and_sql_list_every_column() {
             "column {col} missing in the document"
         );
         for s in sql {
-            let table = &s[s.find("CREATE TABLE IF NOT EXISTS immohub_in_prospects")
+            let table = &s[s
+                .find("CREATE TABLE IF NOT EXISTS immohub_in_prospects")
                 .or_else(|| s.find("CREATE TABLE immohub_in_prospects"))
                 .expect("table in SQL")..];
             let table = &table[..table.find(";").unwrap()];
             assert!(
-                table.lines().any(|l| l.trim_start().starts_with(&format!("{col} "))),
+                table
+                    .lines()
+                    .any(|l| l.trim_start().starts_with(&format!("{col} "))),
                 "column {col} missing in SQL:\n{table}"
             );
         }

@@ -124,7 +124,11 @@ async fn story(url: &str) {
         k1.get("received_at").unwrap().starts_with("2024-06-01"),
         "{k1:?}"
     );
-    assert_eq!(rows[1].get("technical_user"), Some("042"), "leading zero kept");
+    assert_eq!(
+        rows[1].get("technical_user"),
+        Some("042"),
+        "leading zero kept"
+    );
     sink.close().await;
 }
 
@@ -147,7 +151,10 @@ async fn gen_3_gen_11_sqlite_demo_erp_interface_table() {
     immohub_erp::demo::ensure_interface_tables(&path)
         .await
         .unwrap();
-    assert_eq!(ErpSink::connect(&url).await.unwrap().check().await.unwrap(), 3);
+    assert_eq!(
+        ErpSink::connect(&url).await.unwrap().check().await.unwrap(),
+        3
+    );
 }
 
 /// An ERP without the interface table: the write fails, and it may work later (transient),

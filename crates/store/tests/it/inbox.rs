@@ -96,17 +96,17 @@ async fn pro_2_inbox_insert_is_idempotent_per_connection(store: &dyn Store) {
         .insert_inbox(&item("a", "k1", "h2", 6))
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::Conflict(ref m) if m.contains("k1")), "{err}");
+    assert!(
+        matches!(err, StoreError::Conflict(ref m) if m.contains("k1")),
+        "{err}"
+    );
     assert_eq!(
         store.inbox_item("a", created.id).await.unwrap(),
         Some(created.clone())
     );
 
     // Another connection may use the same key; it cannot see a's item.
-    let other = store
-        .insert_inbox(&item("b", "k1", "h2", 7))
-        .await
-        .unwrap();
+    let other = store.insert_inbox(&item("b", "k1", "h2", 7)).await.unwrap();
     assert!(matches!(other, InboxInsert::Created(_)));
     assert_ne!(other.item().id, created.id);
     assert_eq!(store.inbox_item("b", created.id).await.unwrap(), None);
@@ -171,7 +171,10 @@ async fn gen_11_claims_share_the_work_and_expire(store: &dyn Store) {
     assert_eq!(claim("w3", None, 10, now).await.len(), 1);
 
     // Items not yet received are not due.
-    store.insert_inbox(&item("a", "later", "h", 60)).await.unwrap();
+    store
+        .insert_inbox(&item("a", "later", "h", 60))
+        .await
+        .unwrap();
     // w1 gives one item back: at once claimable again.
     store.release_inbox("w1", &[ids[0]]).await.unwrap();
     store.release_inbox("w2", &[ids[1]]).await.unwrap(); // not w2's: no effect

@@ -218,9 +218,7 @@ pub(crate) async fn finish_inbox(pool: &Pool<Db>, done: &InboxDone) -> Result<bo
             error,
             next_attempt_at,
         } => (None, Some(error.as_str()), None, ts(*next_attempt_at)),
-        InboxResult::Failed { error, rule } => {
-            (None, Some(error.as_str()), rule.as_deref(), at)
-        }
+        InboxResult::Failed { error, rule } => (None, Some(error.as_str()), rule.as_deref(), at),
         InboxResult::Dead { error } => (None, Some(error.as_str()), None, at),
     };
     let mut tx = begin_write(pool).await?;
