@@ -4,6 +4,7 @@ mod app;
 mod bench;
 mod commands;
 pub mod config;
+mod inbound;
 mod progress;
 
 use std::path::PathBuf;
@@ -33,7 +34,8 @@ pub enum Command {
     /// Legt ein Demo-ERP (SQLite) und eine passende Konfiguration an und gibt den API-Schlüssel
     /// des Demo-Partners aus.
     Demo(DemoArgs),
-    /// Startet die Partner-API (und den ersten Stammdatenabgleich).
+    /// Startet die Partner-API (und den ersten Stammdatenabgleich) und schreibt eingehende
+    /// Interessenten laufend ins ERP.
     Serve(ServeArgs),
     /// Abgleiche (Use Cases).
     Sync {
@@ -95,7 +97,8 @@ pub enum SyncCommand {
 
 #[derive(Debug, Args)]
 pub struct SyncRunArgs {
-    /// Use Case: `stammdaten`.
+    /// Use Case: `stammdaten` (ERP → Partner) oder `interessenten` (Interessenten aus dem
+    /// Eingang ins ERP schreiben, PRO-5).
     pub use_case: String,
     /// Partnerverbindung (Name aus immohub.toml); ohne Angabe: alle.
     #[arg(long)]
@@ -122,10 +125,11 @@ pub struct ProtocolArgs {
     /// Datensätze eines Laufs zeigen.
     #[arg(long)]
     pub run: Option<i64>,
-    /// Status eines Datensatzes (Partner-ID, z. B. 1.100.1.7) zeigen; mit --feed und --partner.
+    /// Status eines Datensatzes (Partner-ID, z. B. 1.100.1.7; bei Interessenten der
+    /// Idempotenzschlüssel) zeigen; mit --feed und --partner.
     #[arg(long)]
     pub record: Option<String>,
-    /// Feed des Datensatzes: units, buildings, tenants, …
+    /// Feed des Datensatzes: units, buildings, tenants, …, prospects
     #[arg(long, default_value = "units")]
     pub feed: String,
 }

@@ -206,7 +206,7 @@ pub(crate) async fn claim_inbox(
     let rows = q.fetch_all(&mut *tx).await?;
     tx.commit().await?;
     let mut claimed = items(rows)?;
-    claimed.sort_by(|a, b| (a.next_attempt_at, a.id).cmp(&(b.next_attempt_at, b.id)));
+    claimed.sort_by_key(|a| (a.next_attempt_at, a.id));
     Ok(claimed)
 }
 
