@@ -19,6 +19,8 @@ use crate::config::Config;
 
 /// How often the worker of `serve` looks for new prospects.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
+/// How long the worker leaves a partner alone after an ERP error stopped its run.
+const ERROR_REST: Duration = Duration::from_secs(30);
 
 /// The ERP database for writing: `erp.write_url`, else `erp.url`.
 pub fn write_url(config: &Config) -> &str {
@@ -107,6 +109,9 @@ pub fn spawn_worker(
         tracing::info!(holder = %opts.holder, "Rückschreiben ins ERP bereit (Interessenten)");
         let mut sink: Option<ErpSink> = None;
         let mut reported = false;
+        // After a run that stopped on an ERP error, a partner rests a while: its other due
+        // prospects would only meet the same error, one protocol entry per poll.
+        let mut resting: Vec<Option<tokio::time::Instant>> = vec![None; partners.len()];
         loop {
             if sink.is_none() {
                 match erp_sink(&config).await {
@@ -119,11 +124,24 @@ pub fn spawn_worker(
                 }
             }
             if let Some(erp) = &sink {
-                for p in &partners {
+                for (p, rest) in partners.iter().zip(resting.iter_mut()) {
                     if *stop.borrow() {
                         break;
                     }
+                    if rest.is_some_and(|until| tokio::time::Instant::now() < until) {
+                        continue;
+                    }
                     match poll_interessenten(store.as_ref(), erp, p, &SystemClock, &opts).await {
+                        Ok(Some(s)) if !s.errors.is_empty() => {
+                            tracing::warn!(
+                                partner = %p.name,
+                                run = s.run_id,
+                                error = %s.errors.join("; "),
+                                "Rückschreiben ins ERP unterbrochen; neuer Versuch in {} s",
+                                ERROR_REST.as_secs()
+                            );
+                            *rest = Some(tokio::time::Instant::now() + ERROR_REST);
+                        }
                         Ok(Some(s)) => tracing::info!(
                             partner = %p.name,
                             run = s.run_id,
@@ -185,7 +203,8 @@ pub async fn check(config: &Config) -> bool {
     };
     let ok = match sink.check().await {
         Ok(n) => {
-            println!("  ✓ ERP-Schnittstellentabelle {PROSPECTS_TABLE}: {n} Zeilen");
+            let rows = if n == 1 { "Zeile" } else { "Zeilen" };
+            println!("  ✓ ERP-Schnittstellentabelle {PROSPECTS_TABLE}: {n} {rows}");
             true
         }
         Err(e) => {

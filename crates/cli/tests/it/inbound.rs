@@ -183,7 +183,7 @@ async fn gen_3_pro_2_gen_11_prospect_via_api_lands_in_the_demo_erp() {
     let (ok, out) = immohub(dir, &["check"]);
     assert!(ok, "{out}");
     assert!(out.contains("technischer ERP-Benutzer DEMO"), "{out}");
-    assert!(out.contains("immohub_in_prospects: 1 Zeilen"), "{out}");
+    assert!(out.contains("immohub_in_prospects: 1 Zeile\n"), "{out}");
 }
 
 /// The worker cannot reach the ERP for writing: the prospect is accepted and kept — also
