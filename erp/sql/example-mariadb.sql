@@ -222,3 +222,42 @@ JOIN erp_buildings b ON b.building_id = u.building_id
 JOIN erp_properties p ON p.property_id = b.property_id
 JOIN erp_persons pe ON pe.person_id = o.owner_person_id
 JOIN erp_clients c ON c.client_id = p.client_id;
+
+-- Interface table immohub writes into (docs/ERP-INTERFACE.md, "Interface tables"): prospects
+-- sent in by partners. The ERP's import reads rows with import_status 'neu' and fills the
+-- import columns. external_ref is unique: a repeated write finds the existing row (GEN-11);
+-- technical_user is the partner's technical ERP user (GEN-3). Times are UTC (immohub's session
+-- runs with time_zone '+00:00'). Give immohub's database user INSERT and SELECT on this table.
+CREATE TABLE immohub_in_prospects (
+    id             BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    external_ref   VARCHAR(255) NOT NULL UNIQUE,
+    technical_user VARCHAR(20) NOT NULL CHECK (technical_user <> ''),
+    partner        VARCHAR(100) NOT NULL,
+    received_at    DATETIME(6) NOT NULL,
+    written_at     DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    unit_id        VARCHAR(100) NOT NULL,
+    client_no      VARCHAR(30) NOT NULL,
+    property_no    VARCHAR(30) NOT NULL,
+    building_no    VARCHAR(30) NOT NULL,
+    unit_no        VARCHAR(30) NOT NULL,
+    salutation     VARCHAR(30),
+    first_name     VARCHAR(100),
+    surname        VARCHAR(100) NOT NULL,
+    birth_date     DATE,
+    email          VARCHAR(200),
+    phone          VARCHAR(40),
+    street         VARCHAR(100),
+    house_no       VARCHAR(20),
+    postal_code    VARCHAR(10),
+    city           VARCHAR(100),
+    country        CHAR(2),
+    message        TEXT,
+    source         VARCHAR(20) NOT NULL,
+    payload_hash   VARCHAR(64) NOT NULL,
+    import_status  VARCHAR(20) NOT NULL DEFAULT 'neu',
+    import_message TEXT,
+    person_no      VARCHAR(30),
+    offer_no       VARCHAR(30),
+    imported_at    DATETIME(6),
+    KEY immohub_in_prospects_open (import_status, id)
+) DEFAULT CHARSET = utf8mb4;

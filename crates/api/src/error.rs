@@ -11,7 +11,8 @@
 //! | `unauthorized` | 401    | API key missing or unknown                               |
 //! | `not_found`    | 404    | unknown feed, feed not in the profile, record or run     |
 //! | `bad_request`  | 400    | a parameter or the body is invalid (`field` names it)    |
-//! | `conflict`     | 409    | e.g. acknowledging past the end of a feed                |
+//! | `conflict`     | 409    | e.g. acknowledging past the end of a feed, an idempotency key reused for other content |
+//! | `unprocessable`| 422    | a body field's value cannot be accepted (`field` names it) |
 //! | `internal`     | 500    | anything else; logged with its cause, details hidden     |
 
 use std::borrow::Cow;
@@ -52,6 +53,16 @@ pub enum ApiError {
     #[error("{message}")]
     Conflict {
         /// German message.
+        message: Cow<'static, str>,
+        /// English message.
+        message_en: Cow<'static, str>,
+    },
+    /// The body is well-formed, but a field's value cannot be accepted (422).
+    #[error("{message}")]
+    Unprocessable {
+        /// The first body field at fault (`address.postal_code` for nested ones).
+        field: Option<Cow<'static, str>>,
+        /// German message (naming every field at fault).
         message: Cow<'static, str>,
         /// English message.
         message_en: Cow<'static, str>,
@@ -97,6 +108,19 @@ impl ApiError {
         }
     }
 
+    /// A 422 blaming `field`, with German and English message.
+    pub fn unprocessable(
+        field: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
+        message_en: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        ApiError::Unprocessable {
+            field: Some(field.into()),
+            message: message.into(),
+            message_en: message_en.into(),
+        }
+    }
+
     /// A 500 whose cause is logged but not sent.
     pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
         ApiError::Internal(cause.into())
@@ -109,6 +133,7 @@ impl ApiError {
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -120,6 +145,7 @@ impl ApiError {
             ApiError::NotFound { .. } => "not_found",
             ApiError::BadRequest { .. } => "bad_request",
             ApiError::Conflict { .. } => "conflict",
+            ApiError::Unprocessable { .. } => "unprocessable",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -142,6 +168,11 @@ impl ApiError {
                 message_en,
             } => (message, message_en, None),
             ApiError::BadRequest {
+                field,
+                message,
+                message_en,
+            }
+            | ApiError::Unprocessable {
                 field,
                 message,
                 message_en,
@@ -221,14 +252,15 @@ pub struct ErrorBody {
 /// What went wrong, for programs (`code`, `field`) and people (`message`, `message_en`).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable code: `unauthorized`, `not_found`, `bad_request`, `conflict` or `internal`.
+    /// Stable code: `unauthorized`, `not_found`, `bad_request`, `conflict`, `unprocessable`
+    /// or `internal`.
     #[schema(example = "not_found")]
     pub code: String,
     /// German message.
     pub message: String,
     /// English message.
     pub message_en: String,
-    /// The parameter or body field at fault (only for `bad_request`).
+    /// The parameter or body field at fault (only for `bad_request` and `unprocessable`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
 }

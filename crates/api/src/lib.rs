@@ -10,6 +10,9 @@
 //! * `POST/GET /v1/webhooks`, `GET/DELETE /v1/webhooks/{id}`, `…/enable`, `…/rotate-secret`,
 //!   `GET /v1/dead-letters`, `POST /v1/dead-letters/{id}/retry`: push delivery with Standard
 //!   Webhooks signatures (GEN-12).
+//! * `POST /v1/prospects` (header `Idempotency-Key`), `GET /v1/prospects/{id}`,
+//!   `GET /v1/prospects`: prospects sent in, kept in the inbox and written into the ERP
+//!   (PRO-1, PRO-2, GEN-3, GEN-11).
 //! * `GET /openapi.json` (OpenAPI 3.1) and `GET /health`, without key.
 //!
 //! Errors are [`ApiError`]: JSON with a stable `code` and German and English messages.
@@ -25,6 +28,7 @@ mod error;
 pub mod feeds;
 mod openapi;
 mod params;
+pub mod prospects;
 pub mod records;
 pub mod runs;
 pub mod webhooks;
@@ -115,6 +119,11 @@ pub fn router_with(state: ApiState, extra: Router) -> Router {
         .route("/v1/webhooks/{id}/rotate-secret", post(webhooks::rotate))
         .route("/v1/dead-letters", get(webhooks::dead_letters))
         .route("/v1/dead-letters/{id}/retry", post(webhooks::retry))
+        .route(
+            "/v1/prospects",
+            get(prospects::list).post(prospects::create),
+        )
+        .route("/v1/prospects/{id}", get(prospects::status))
         .fallback(not_found)
         .with_state(state);
     with_tracing(api.merge(extra))

@@ -5,6 +5,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorDetail};
 use crate::feeds::{AckRequest, AckResponse, FeedInfo, FeedItemOut, FeedList, FeedPage, Op};
+use crate::prospects::{AddressIn, ProspectIn, ProspectList, ProspectOut, ProspectStatus};
 use crate::records::{OutcomeOut, RecordStatusOut, Status};
 use crate::runs::{RunCounts, RunDetail, RunList, RunOut, RunState};
 
@@ -15,7 +16,8 @@ use crate::runs::{RunCounts, RunDetail, RunList, RunOut, RunState};
         description = "Change feeds of the ERP's master data for PropTech partners. Read a feed \
             page by page, apply the changes (idempotently, by `idempotency_key`), then \
             acknowledge the last `seq`; without `after`, reading starts at the acknowledged \
-            cursor. Every `/v1` endpoint needs the connection's API key as \
+            cursor. Prospects go the other way: `POST /v1/prospects` with an `Idempotency-Key` \
+            header; immohub stores each before answering and writes it into the ERP. Every `/v1` endpoint needs the connection's API key as \
             `Authorization: Bearer <key>` or `X-API-Key: <key>`. Errors carry a stable `code` \
             and a German and English message."
     ),
@@ -34,6 +36,9 @@ use crate::runs::{RunCounts, RunDetail, RunList, RunOut, RunState};
         crate::webhooks::rotate,
         crate::webhooks::dead_letters,
         crate::webhooks::retry,
+        crate::prospects::create,
+        crate::prospects::status,
+        crate::prospects::list,
         crate::health,
     ),
     components(schemas(
@@ -54,6 +59,11 @@ use crate::runs::{RunCounts, RunDetail, RunList, RunOut, RunState};
         RunDetail,
         RunCounts,
         RunState,
+        ProspectIn,
+        AddressIn,
+        ProspectOut,
+        ProspectStatus,
+        ProspectList,
         crate::Health,
         crate::webhooks::NewWebhook,
         crate::webhooks::WebhookOut,
@@ -72,6 +82,8 @@ use crate::runs::{RunCounts, RunDetail, RunList, RunOut, RunState};
         (name = "runs", description = "Protocol of sync runs"),
         (name = "webhooks", description = "Push delivery: endpoints, signing secrets \
             (Standard Webhooks), dead letters"),
+        (name = "prospects", description = "Prospects sent in for units; written into the ERP \
+            with the connection's technical ERP user"),
         (name = "meta", description = "Health"),
     )
 )]

@@ -85,6 +85,7 @@ pub async fn stammdaten(a: &StammdatenBenchArgs) -> anyhow::Result<()> {
         separator: Separator::Dot,
         clients: (1..=10).map(|c| c.to_string()).collect(),
         unit_types: UnitTypeMapping::default(),
+        technical_user: None,
     };
     let rss_before = peak_rss_mib();
     let run = |full: bool| {

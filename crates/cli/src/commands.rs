@@ -27,6 +27,10 @@ pub async fn demo(config_path: &Path, a: &DemoArgs) -> anyhow::Result<()> {
             "Demo-ERP {} existiert bereits (neu anlegen mit --force).",
             erp_path.display()
         );
+        // An older demo ERP gets the interface tables immohub writes into.
+        immohub_erp::demo::ensure_interface_tables(&erp_path)
+            .await
+            .context("Schnittstellentabellen des Demo-ERP")?;
     } else {
         if a.force {
             for suffix in ["", "-wal", "-shm"] {
@@ -130,6 +134,7 @@ url = "{store_url}"
 # sqlite:PATH, postgres://… or mysql://… — the database with the ERP interface views.
 url = "{erp_url}"
 # mapping = "erp/my-erp-mapping.toml"   # default: the demo ERP's mapping, built in
+# write_url = "…"   # where prospects are written (interface tables); default: url
 
 [secrets]
 # Master key of the stored partner credentials (`immohub secret set`): IMMOHUB_MASTER_KEY
@@ -144,6 +149,9 @@ profile = "generic"
 separator = "."
 # Client numbers (Mandanten) synced to this partner. Empty syncs nothing.
 clients = [{clients}]
+# Technical ERP user on every record written into the ERP for this partner (GEN-3), e.g.
+# "IMMOMIO" or "042". Required for a partner that sends prospects (POST /v1/prospects).
+technical_user = "DEMO"
 
 # [partner.unit_types]          # usage code -> living | commercial | parking | storage | other
 # fallback = "other"
@@ -234,18 +242,27 @@ pub async fn serve(config_path: &Path, a: &ServeArgs) -> anyhow::Result<()> {
         cipher: app.cipher.clone(),
     });
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    // Push delivery to webhook endpoints, and write-back of prospects into the ERP, next to
+    // the partner API.
     let delivery = crate::delivery::spawn(
         &app.config.delivery,
         app.store.clone() as Arc<dyn Store>,
         Arc::clone(&vault),
-        stopped,
+        stopped.clone(),
     )?;
+    let worker = crate::inbound::spawn_worker(app.config.clone(), app.store.clone(), stopped);
     let state =
         immohub_api::ApiState::new(app.store.clone() as Arc<dyn Store>).with_vault(vault);
-    immohub_api::serve(listener, state, shutdown_signal()).await?;
-    let _ = stop.send(true);
-    if let Some(worker) = delivery {
-        let _ = worker.await;
+    immohub_api::serve(listener, state, async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    })
+    .await?;
+    // The workers finish the item at hand (a claimed item would otherwise wait for its lease
+    // to end); a write cut off here is repeated without a second effect.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), worker).await;
+    if let Some(delivery) = delivery {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), delivery).await;
     }
     println!("immohub beendet.");
     Ok(())
@@ -271,9 +288,13 @@ async fn shutdown_signal() {
 
 /// `immohub sync run stammdaten --partner NAME`.
 pub async fn sync_run(config_path: &Path, a: &SyncRunArgs) -> anyhow::Result<()> {
+    if a.use_case == immohub_engine::writeback::USE_CASE {
+        let app = App::open(config_path).await?;
+        return crate::inbound::sync_run(&app, a).await;
+    }
     if a.use_case != immohub_engine::stammdaten::USE_CASE {
         bail!(
-            "unbekannter Use Case „{}“ (verfügbar: stammdaten)",
+            "unbekannter Use Case „{}“ (verfügbar: stammdaten, interessenten)",
             a.use_case
         );
     }
@@ -328,7 +349,7 @@ pub async fn sync_run(config_path: &Path, a: &SyncRunArgs) -> anyhow::Result<()>
     Ok(())
 }
 
-fn status_de(s: &str) -> &'static str {
+pub(crate) fn status_de(s: &str) -> &'static str {
     match s {
         "running" => "läuft",
         "succeeded" => "erfolgreich",
@@ -338,7 +359,7 @@ fn status_de(s: &str) -> &'static str {
     }
 }
 
-fn berlin(t: DateTime<Utc>) -> String {
+pub(crate) fn berlin(t: DateTime<Utc>) -> String {
     t.with_timezone(&Berlin)
         .format("%d.%m.%Y %H:%M:%S")
         .to_string()
@@ -449,7 +470,7 @@ pub async fn protocol(config_path: &Path, a: &ProtocolArgs) -> anyhow::Result<()
     Ok(())
 }
 
-fn table(header: &[&str]) -> Table {
+pub(crate) fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
     t.set_header(header.to_vec());
@@ -519,13 +540,21 @@ async fn record_status(
         format!(
             "--feed: „{}“ ist kein Feed (möglich: {})",
             a.feed,
-            FeedKind::ALL.map(|f| f.as_str()).join(", ")
+            FeedKind::ALL
+                .into_iter()
+                .chain(FeedKind::INBOUND)
+                .map(|f| f.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     })?;
     let partner = a
         .partner
         .as_deref()
         .context("--partner fehlt: der Status eines Datensatzes gilt je Partnerverbindung")?;
+    if feed == FeedKind::Prospect {
+        return crate::inbound::prospect_status(store, partner, pid, a.limit).await;
+    }
     let state = match store.record_by_partner_id(partner, feed, pid).await? {
         Some(s) => Some(s),
         // A record that was never sent has no partner ID: accept its ERP numbers joined by
@@ -643,6 +672,7 @@ pub async fn check(config_path: &Path) -> anyhow::Result<()> {
                     println!("  ✗ {e:#}");
                 }
             }
+            ok &= crate::inbound::check(&app.config).await;
         }
         Err(e) => {
             ok = false;

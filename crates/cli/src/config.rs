@@ -13,6 +13,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use immohub_domain::Separator;
 use immohub_domain::profile::PartnerProfile;
+use immohub_domain::prospect::TechnicalUser;
 use immohub_domain::rules::UnitTypeMapping;
 use immohub_engine::PartnerConfig;
 use immohub_store::Environment;
@@ -62,6 +63,10 @@ pub struct ErpConfig {
     /// The ERP database: `sqlite:PATH`, `postgres://…` or `mysql://…`.
     #[serde(default = "default_erp_url")]
     pub url: String,
+    /// Where immohub writes the ERP's interface tables (prospects), if not `url`: e.g. the
+    /// same database with a user that may insert into those tables only.
+    #[serde(default)]
+    pub write_url: Option<String>,
     /// Mapping file (one SQL query per entity). Default: the demo ERP's mapping, built in.
     #[serde(default)]
     pub mapping: Option<PathBuf>,
@@ -91,6 +96,11 @@ pub struct PartnerEntry {
     pub clients: Vec<String>,
     #[serde(default)]
     pub unit_types: Option<UnitTypeMapping>,
+    /// Technical ERP user written on every record immohub writes into the ERP for this
+    /// partner (GEN-3), e.g. `"IMMOMIO"` or `"042"`. Required for a partner that sends data in
+    /// (prospects); without it the partner API refuses them.
+    #[serde(default)]
+    pub technical_user: Option<TechnicalUser>,
     /// The test environment: a separate store connection `NAME@test` with its own API key,
     /// feeds, cursors, record states and credentials. Absent or `enabled = false`: off.
     #[serde(default)]
@@ -122,6 +132,7 @@ impl PartnerEntry {
             separator: self.separator,
             clients: self.clients.clone(),
             unit_types: self.unit_types.clone().unwrap_or_default(),
+            technical_user: self.technical_user.clone(),
         }
     }
 
@@ -210,6 +221,7 @@ impl Default for ErpConfig {
     fn default() -> Self {
         Self {
             url: default_erp_url(),
+            write_url: None,
             mapping: None,
         }
     }

@@ -6,6 +6,7 @@ mod commands;
 pub mod delivery;
 pub mod config;
 mod environments;
+mod inbound;
 mod progress;
 mod secrets;
 mod vault;
@@ -37,7 +38,8 @@ pub enum Command {
     /// Legt ein Demo-ERP (SQLite) und eine passende Konfiguration an und gibt den API-Schlüssel
     /// des Demo-Partners aus.
     Demo(DemoArgs),
-    /// Startet die Partner-API (und den ersten Stammdatenabgleich).
+    /// Startet die Partner-API (und den ersten Stammdatenabgleich) und schreibt eingehende
+    /// Interessenten laufend ins ERP.
     Serve(ServeArgs),
     /// Abgleiche (Use Cases).
     Sync {
@@ -114,7 +116,8 @@ pub enum SyncCommand {
 
 #[derive(Debug, Args)]
 pub struct SyncRunArgs {
-    /// Use Case: `stammdaten`.
+    /// Use Case: `stammdaten` (ERP → Partner) oder `interessenten` (Interessenten aus dem
+    /// Eingang ins ERP schreiben, PRO-5).
     pub use_case: String,
     /// Partnerverbindung (Name aus immohub.toml); ohne Angabe: alle.
     #[arg(long)]
@@ -153,10 +156,11 @@ pub struct ProtocolArgs {
     /// Datensätze eines Laufs zeigen.
     #[arg(long)]
     pub run: Option<i64>,
-    /// Status eines Datensatzes (Partner-ID, z. B. 1.100.1.7) zeigen; mit --feed und --partner.
+    /// Status eines Datensatzes (Partner-ID, z. B. 1.100.1.7; bei Interessenten der
+    /// Idempotenzschlüssel) zeigen; mit --feed und --partner.
     #[arg(long)]
     pub record: Option<String>,
-    /// Feed des Datensatzes: units, buildings, tenants, …
+    /// Feed des Datensatzes: units, buildings, tenants, …, prospects
     #[arg(long, default_value = "units")]
     pub feed: String,
 }

@@ -5,6 +5,7 @@ pub mod entity;
 pub mod hash;
 pub mod id;
 pub mod profile;
+pub mod prospect;
 pub mod raw;
 pub mod rules;
 

@@ -7,6 +7,10 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 /// What a partner sees in its change feed. Persons appear as tenants and/or owners.
+///
+/// [`FeedKind::Prospect`] is the one inbound kind (partner → ERP): it is no feed and no profile
+/// lists it, but its records have outcomes in the protocol like every other record (GEN-7,
+/// GEN-8), so [`FeedKind::parse`] knows it; [`FeedKind::ALL`] holds the outbound feeds only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FeedKind {
@@ -18,6 +22,8 @@ pub enum FeedKind {
     Tenant,
     Ownership,
     Owner,
+    /// Prospects sent in by the partner (PRO-2): inbound, not a feed.
+    Prospect,
 }
 
 impl FeedKind {
@@ -32,6 +38,9 @@ impl FeedKind {
         FeedKind::Owner,
     ];
 
+    /// The inbound kinds (partner → ERP): outcomes in the protocol, no feed.
+    pub const INBOUND: [FeedKind; 1] = [FeedKind::Prospect];
+
     /// Path segment in the partner API (`/v1/feeds/units`).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -43,6 +52,7 @@ impl FeedKind {
             FeedKind::Tenant => "tenants",
             FeedKind::Ownership => "ownerships",
             FeedKind::Owner => "owners",
+            FeedKind::Prospect => "prospects",
         }
     }
 
@@ -56,14 +66,18 @@ impl FeedKind {
             FeedKind::Tenant => "Mieter",
             FeedKind::Ownership => "Eigentümerverträge",
             FeedKind::Owner => "Eigentümer",
+            FeedKind::Prospect => "Interessenten",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
+        Self::ALL
+            .into_iter()
+            .chain(Self::INBOUND)
+            .find(|k| k.as_str() == s)
     }
 
-    /// The ERP entity this feed is derived from.
+    /// The ERP entity this feed is derived from (a prospect becomes a person in the ERP).
     pub fn source(self) -> crate::ErpEntity {
         use crate::ErpEntity as E;
         match self {
@@ -72,7 +86,7 @@ impl FeedKind {
             FeedKind::Building => E::Building,
             FeedKind::Unit => E::Unit,
             FeedKind::Lease => E::Lease,
-            FeedKind::Tenant | FeedKind::Owner => E::Person,
+            FeedKind::Tenant | FeedKind::Owner | FeedKind::Prospect => E::Person,
             FeedKind::Ownership => E::Ownership,
         }
     }

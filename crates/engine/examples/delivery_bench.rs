@@ -56,6 +56,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         separator: Separator::Dot,
         clients: (1..=9).map(|c| c.to_string()).collect(),
         unit_types: UnitTypeMapping::default(),
+        technical_user: None,
     };
     let summary = sync_stammdaten(
         store.as_ref(),

@@ -2,6 +2,7 @@
 
 use immohub_domain::Separator;
 use immohub_domain::profile::PartnerProfile;
+use immohub_domain::prospect::TechnicalUser;
 use immohub_domain::rules::{SyncRules, UnitTypeMapping};
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +23,11 @@ pub struct PartnerConfig {
     /// Usage-code → unit-type mapping (STM-4); defaults cover common ERP codes.
     #[serde(default)]
     pub unit_types: UnitTypeMapping,
+    /// The ERP user every record written into the ERP for this partner carries (GEN-3), e.g.
+    /// `IMMOMIO` or `042` (1–20 characters). Required for a partner that sends data in:
+    /// without it the partner API refuses prospects and nothing is written.
+    #[serde(default)]
+    pub technical_user: Option<TechnicalUser>,
 }
 
 impl PartnerConfig {

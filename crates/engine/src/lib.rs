@@ -1,6 +1,7 @@
 //! The engine runs use cases: it reads the ERP, applies the rules of the domain crate per
 //! record and partner, writes canonical entities, feed items, record states and outcomes to
-//! the store, and leaves a protocol of every run.
+//! the store, and leaves a protocol of every run. Inbound data (prospects) goes the other way:
+//! from the store's inbox through the rules into the ERP's interface tables (`writeback`).
 
 pub mod clock;
 pub mod config;
@@ -10,6 +11,7 @@ pub mod source;
 pub mod stammdaten;
 pub mod vault;
 pub mod webhooks;
+pub mod writeback;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::{PartnerConfig, SyncOptions};
@@ -17,3 +19,4 @@ pub use delivery::{DeliveryConfig, DeliveryWorker};
 pub use source::ErpRead;
 pub use stammdaten::{Progress, RunSummary, SyncError, sync_stammdaten};
 pub use vault::{MemoryVault, Vault};
+pub use writeback::{ErpWrite, WritebackOptions, poll_interessenten, run_interessenten};

@@ -89,6 +89,17 @@ pub enum ErpError {
         source: std::io::Error,
     },
 
+    /// Writing into an interface table failed. `transient` errors (connection lost, deadlock,
+    /// table missing, no permission) may go away when tried again later; the others are the
+    /// record's fault (a value the table refuses).
+    #[error("Schreiben in die ERP-Schnittstellentabelle {table} fehlgeschlagen: {source}")]
+    Write {
+        table: &'static str,
+        transient: bool,
+        #[source]
+        source: BoxError,
+    },
+
     /// Database error while creating the demo ERP, with the step that failed.
     #[error("Demo-ERP: {step} fehlgeschlagen: {source}")]
     Demo {
@@ -106,6 +117,16 @@ fn field_suffix(field: &Option<String>) -> String {
 }
 
 impl ErpError {
+    /// `true` if trying again later may succeed: the ERP could not be reached, or a write
+    /// failed for a reason other than the record's content.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ErpError::Connect { .. } => true,
+            ErpError::Write { transient, .. } => *transient,
+            _ => false,
+        }
+    }
+
     pub(crate) fn query(entity: ErpEntity, source: impl Into<BoxError>) -> Self {
         ErpError::Query {
             entity,

@@ -6,7 +6,9 @@
 //!   changed since a watermark, plus key-only streams for the deletion check.
 //! - [`Mapping`] is the mapping file: per entity the SQL to run (`erp/demo-mapping.toml`).
 //! - [`interface`] lists the columns each view must return (`docs/ERP-INTERFACE.md`).
-//! - [`create_demo`] builds the demo ERP, a SQLite database with the interface views.
+//! - [`ErpSink`] writes what partners send into the ERP's interface tables
+//!   (`immohub_in_prospects`), idempotently by `external_ref`, with the technical user (GEN-3).
+//! - [`create_demo`] builds the demo ERP, a SQLite database with the interface views and tables.
 //!
 //! Only this crate speaks to an ERP database.
 
@@ -15,6 +17,7 @@ pub mod demo;
 mod error;
 pub mod interface;
 mod mapping;
+pub mod sink;
 mod source;
 mod sqlite;
 
@@ -22,4 +25,5 @@ pub use demo::{DemoOptions, DemoSummary, InvalidRecord, create_demo};
 pub use error::{BoxError, ErpError, redact_url};
 pub use interface::{CHANGED_COLUMN, InterfaceColumn, interface_columns, view_name};
 pub use mapping::{DEMO_MAPPING_TOML, EntityMapping, Mapping};
+pub use sink::{ErpSink, PROSPECTS_TABLE, ProspectRow, SinkWrite};
 pub use source::{Backend, CheckLine, CheckStatus, ErpSource};

@@ -7,12 +7,14 @@
 //! SQL to the hub database.
 
 mod environments;
+mod inbox;
 mod model;
 mod outbox;
 mod secrets;
 mod sql;
 
 pub use environments::*;
+pub use inbox::*;
 pub use model::*;
 pub use outbox::*;
 pub use secrets::*;
@@ -44,7 +46,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// The hub store. Every method is one transaction unless it says otherwise.
 #[async_trait]
 pub trait Store:
-    OutboxStore + SecretStore + EnvironmentStore + Send + Sync + 'static
+    OutboxStore + SecretStore + EnvironmentStore + InboxStore + Send + Sync + 'static
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -9,6 +9,7 @@
 mod common;
 mod outbox;
 mod environments;
+mod inbox;
 mod postgres;
 mod secrets;
 mod sqlite;

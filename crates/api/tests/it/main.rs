@@ -10,6 +10,7 @@
 mod feeds;
 mod helpers;
 mod meta;
+mod prospects;
 mod records;
 mod runs;
 mod webhooks;

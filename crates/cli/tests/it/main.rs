@@ -9,4 +9,5 @@ mod environments;
 mod multi;
 mod secrets;
 mod support;
+mod inbound;
 mod tour;

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-fn immohub(dir: &Path, args: &[&str]) -> (bool, String) {
+pub(crate) fn immohub(dir: &Path, args: &[&str]) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_immohub"))
         .current_dir(dir)
         .args(args)
@@ -20,7 +20,7 @@ fn immohub(dir: &Path, args: &[&str]) -> (bool, String) {
     (out.status.success(), text)
 }
 
-struct Server(Child);
+pub(crate) struct Server(pub(crate) Child);
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -177,7 +177,7 @@ async fn stm_5_gen_10_tour_demo_serve_curl_change_delete() {
     assert!(out.contains("gelöscht") && out.contains("GEN-10"), "{out}");
 }
 
-async fn get_json(http: &reqwest::Client, url: &str, key: &str) -> Value {
+pub(crate) async fn get_json(http: &reqwest::Client, url: &str, key: &str) -> Value {
     let response = http.get(url).bearer_auth(key).send().await.unwrap();
     assert!(
         response.status().is_success(),

@@ -50,6 +50,7 @@ fn config() -> PartnerConfig {
         separator: Separator::Dot,
         clients: vec!["1".to_owned()],
         unit_types: UnitTypeMapping::default(),
+        technical_user: None,
     }
 }
 

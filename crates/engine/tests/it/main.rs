@@ -7,3 +7,4 @@
 mod delivery;
 mod memory_erp;
 mod stammdaten;
+mod writeback;

@@ -85,6 +85,7 @@ fn partner(profile: PartnerProfile, clients: &[&str]) -> PartnerConfig {
         separator: Separator::Dot,
         clients: clients.iter().map(|c| c.to_string()).collect(),
         unit_types: UnitTypeMapping::default(),
+        technical_user: None,
     }
 }
 

@@ -34,6 +34,8 @@ pub const DEMO_TABLES_SQL: &str = include_str!("../../../../erp/sql/demo-sqlite-
 pub const DEMO_INDEXES_SQL: &str = include_str!("../../../../erp/sql/demo-sqlite-indexes.sql");
 /// The interface views `v_*`.
 pub const DEMO_VIEWS_SQL: &str = include_str!("../../../../erp/sql/demo-sqlite-views.sql");
+/// The interface tables immohub writes into (`immohub_in_prospects`), `IF NOT EXISTS`.
+pub const DEMO_INTERFACE_SQL: &str = include_str!("../../../../erp/sql/demo-sqlite-interface.sql");
 
 /// What demo ERP to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,6 +187,12 @@ async fn build(part: &Path, opts: &DemoOptions, today: NaiveDate) -> Result<Buil
     run(&mut conn, DEMO_VIEWS_SQL, "Anlegen der Views").await?;
     run(
         &mut conn,
+        DEMO_INTERFACE_SQL,
+        "Anlegen der Schnittstellentabellen",
+    )
+    .await?;
+    run(
+        &mut conn,
         "PRAGMA analysis_limit = 1000; ANALYZE; PRAGMA journal_mode = WAL;",
         "Statistiken",
     )
@@ -204,6 +212,27 @@ async fn build(part: &Path, opts: &DemoOptions, today: NaiveDate) -> Result<Buil
     ]);
     debug_assert_eq!(generator.persons.rows, generator.persons_made());
     Ok((counts, generator.parties.rows, generator.invalid))
+}
+
+/// Adds the interface tables immohub writes into ([`DEMO_INTERFACE_SQL`]) to an existing demo
+/// ERP made by an older immohub; tables already there are kept as they are.
+pub async fn ensure_interface_tables(path: &Path) -> Result<(), ErpError> {
+    let mut conn = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(false)
+        .busy_timeout(Duration::from_secs(30))
+        .connect()
+        .await
+        .map_err(|e| ErpError::demo("Öffnen des Demo-ERP", e))?;
+    run(
+        &mut conn,
+        DEMO_INTERFACE_SQL,
+        "Anlegen der Schnittstellentabellen",
+    )
+    .await?;
+    conn.close()
+        .await
+        .map_err(|e| ErpError::demo("Schließen der Datei", e))
 }
 
 async fn run(conn: &mut SqliteConnection, sql: &str, step: &str) -> Result<(), ErpError> {

@@ -71,3 +71,40 @@ fn interface_columns_are_what_the_domain_parses() {
         }
     }
 }
+
+/// The interface table's section lists every column immohub writes and the ERP fills, and the
+/// SQL files create each of them.
+#[test]
+fn interface_table_document_and_sql_list_every_column() {
+    use immohub_erp::sink::{PROSPECT_ERP_COLUMNS, PROSPECT_WRITE_COLUMNS};
+    let doc = doc();
+    let start = doc
+        .find("### `immohub_in_prospects`")
+        .expect("section ### `immohub_in_prospects`");
+    let section = &doc[start..];
+    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+    let sql = [
+        include_str!("../../../../erp/sql/demo-sqlite-interface.sql"),
+        include_str!("../../../../erp/sql/example-postgres.sql"),
+        include_str!("../../../../erp/sql/example-mariadb.sql"),
+    ];
+    for col in PROSPECT_WRITE_COLUMNS.iter().chain(&PROSPECT_ERP_COLUMNS) {
+        assert!(
+            section.contains(&format!("| `{col}` |")),
+            "column {col} missing in the document"
+        );
+        for s in sql {
+            let table = &s[s
+                .find("CREATE TABLE IF NOT EXISTS immohub_in_prospects")
+                .or_else(|| s.find("CREATE TABLE immohub_in_prospects"))
+                .expect("table in SQL")..];
+            let table = &table[..table.find(";").unwrap()];
+            assert!(
+                table
+                    .lines()
+                    .any(|l| l.trim_start().starts_with(&format!("{col} "))),
+                "column {col} missing in SQL:\n{table}"
+            );
+        }
+    }
+}

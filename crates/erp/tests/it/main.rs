@@ -12,4 +12,5 @@ mod common;
 mod demo;
 mod docs;
 mod servers;
+mod sink;
 mod sqlite;

@@ -13,8 +13,8 @@ use sqlx::{Connection, Executor, MySqlConnection, PgConnection};
 
 use crate::common::{by_key, read_all, read_since, skip_or_fail, unique_name};
 
-const PG_SCHEMA: &str = include_str!("../../../../erp/sql/example-postgres.sql");
-const MARIADB_SCHEMA: &str = include_str!("../../../../erp/sql/example-mariadb.sql");
+pub(crate) const PG_SCHEMA: &str = include_str!("../../../../erp/sql/example-postgres.sql");
+pub(crate) const MARIADB_SCHEMA: &str = include_str!("../../../../erp/sql/example-mariadb.sql");
 
 /// The same rows for both servers; every `updated_at` is 2024-06-01 10:00:00 UTC.
 const FIXTURE: &str = "
@@ -56,18 +56,18 @@ INSERT INTO erp_ownerships (ownership_id, client_id, ownership_no, unit_id, owne
 VALUES (1, 1, 9000001, 3, 2, '2015-07-01', NULL, '2024-06-01 10:00:00');
 ";
 
-fn pg_url() -> String {
+pub(crate) fn pg_url() -> String {
     std::env::var("IMMOHUB_TEST_PG_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
 }
 
-fn mysql_url() -> String {
+pub(crate) fn mysql_url() -> String {
     std::env::var("IMMOHUB_TEST_MYSQL_URL")
         .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".to_owned())
 }
 
 /// `url` with its database name replaced.
-fn with_database(url: &str, db: &str) -> String {
+pub(crate) fn with_database(url: &str, db: &str) -> String {
     let (base, query) = url
         .split_once('?')
         .map_or((url, None), |(b, q)| (b, Some(q)));
@@ -79,7 +79,7 @@ fn with_database(url: &str, db: &str) -> String {
 }
 
 /// Runs `body` and re-raises its panic after `cleanup` ran.
-async fn with_cleanup<F, C>(body: F, cleanup: C)
+pub(crate) async fn with_cleanup<F, C>(body: F, cleanup: C)
 where
     F: Future<Output = ()>,
     C: Future<Output = ()>,

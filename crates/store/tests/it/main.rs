@@ -15,6 +15,7 @@ mod support;
 mod bench;
 mod environments;
 mod feed;
+mod inbox;
 mod open;
 mod rules;
 mod secrets;

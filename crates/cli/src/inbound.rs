@@ -1,0 +1,264 @@
+//! Inbound data (partner → ERP): `immohub sync run interessenten` (PRO-5), the write-back worker
+//! of `serve`, the prospect lines of `check` and `protocol --feed prospects --record KEY`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use immohub_domain::profile::FeedKind;
+use immohub_engine::writeback::{self, external_ref};
+use immohub_engine::{PartnerConfig, SystemClock, WritebackOptions, poll_interessenten};
+use immohub_erp::{ErpSink, PROSPECTS_TABLE, redact_url};
+use immohub_store::{InboxKind, SqlStore, Store};
+use tokio::sync::watch;
+
+use crate::SyncRunArgs;
+use crate::app::App;
+use crate::commands::{berlin, status_de, table};
+use crate::config::Config;
+
+/// How often the worker of `serve` looks for new prospects.
+pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
+/// How long the worker leaves a partner alone after an ERP error stopped its run.
+const ERROR_REST: Duration = Duration::from_secs(30);
+
+/// The ERP database for writing: `erp.write_url`, else `erp.url`.
+pub fn write_url(config: &Config) -> &str {
+    config.erp.write_url.as_deref().unwrap_or(&config.erp.url)
+}
+
+/// Connects to the ERP for writing its interface tables.
+pub async fn erp_sink(config: &Config) -> anyhow::Result<ErpSink> {
+    let url = write_url(config);
+    ErpSink::connect(url)
+        .await
+        .with_context(|| format!("ERP {} nicht erreichbar", redact_url(url)))
+}
+
+/// `immohub sync run interessenten [--partner NAME]`: writes the due prospects into the ERP
+/// now. Without `--partner`: every partner with a technical user.
+pub async fn sync_run(app: &App, a: &SyncRunArgs) -> anyhow::Result<()> {
+    let partners: Vec<PartnerConfig> = match &a.partner {
+        Some(name) => vec![app.config.partner(name)?.engine_config()],
+        None => app
+            .config
+            .partners
+            .iter()
+            .filter(|p| p.technical_user.is_some())
+            .map(|p| p.engine_config())
+            .collect(),
+    };
+    if partners.is_empty() {
+        bail!(
+            "kein Partner mit technischem ERP-Benutzer (technical_user) konfiguriert: es gibt \
+             keine Interessenten zu schreiben (GEN-3)"
+        );
+    }
+    let sink = erp_sink(&app.config).await?;
+    let mut failed = false;
+    for p in partners {
+        let opts = WritebackOptions {
+            trigger: "manual".to_owned(),
+            ..WritebackOptions::default()
+        };
+        let s = writeback::run_interessenten(app.store.as_ref(), &sink, &p, &SystemClock, &opts)
+            .await?;
+        println!(
+            "Lauf {} ({}): {} – {} gelesen, {} ins ERP geschrieben, {} Fehler, {:.1} s",
+            s.run_id,
+            p.name,
+            status_de(s.status.as_str()),
+            s.counts.read,
+            s.counts.sent,
+            s.counts.failed,
+            (s.ended_at - s.started_at).num_milliseconds() as f64 / 1000.0
+        );
+        for e in &s.errors {
+            println!("  Fehler: {e}");
+        }
+        failed |= !s.errors.is_empty();
+    }
+    sink.close().await;
+    if failed {
+        bail!("mindestens ein Lauf ist fehlgeschlagen (Details: immohub protocol)");
+    }
+    Ok(())
+}
+
+/// Starts the write-back worker of `serve`: every [`POLL_INTERVAL`] it writes the due prospects
+/// of every partner with a technical user into the ERP, until `stop` turns `true`.
+pub fn spawn_worker(
+    config: Config,
+    store: Arc<SqlStore>,
+    mut stop: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let partners: Vec<PartnerConfig> = config
+            .partners
+            .iter()
+            .filter(|p| p.technical_user.is_some())
+            .map(|p| p.engine_config())
+            .collect();
+        if partners.is_empty() {
+            return;
+        }
+        let opts = WritebackOptions {
+            trigger: "inbox".to_owned(),
+            ..WritebackOptions::default()
+        };
+        tracing::info!(holder = %opts.holder, "Rückschreiben ins ERP bereit (Interessenten)");
+        let mut sink: Option<ErpSink> = None;
+        let mut reported = false;
+        // After a run that stopped on an ERP error, a partner rests a while: its other due
+        // prospects would only meet the same error, one protocol entry per poll.
+        let mut resting: Vec<Option<tokio::time::Instant>> = vec![None; partners.len()];
+        loop {
+            if sink.is_none() {
+                match erp_sink(&config).await {
+                    Ok(s) => sink = Some(s),
+                    Err(e) if !reported => {
+                        tracing::error!(error = %format!("{e:#}"), "ERP zum Schreiben nicht erreichbar; neuer Versuch folgt");
+                        reported = true;
+                    }
+                    Err(_) => {}
+                }
+            }
+            if let Some(erp) = &sink {
+                for (p, rest) in partners.iter().zip(resting.iter_mut()) {
+                    if *stop.borrow() {
+                        break;
+                    }
+                    if rest.is_some_and(|until| tokio::time::Instant::now() < until) {
+                        continue;
+                    }
+                    match poll_interessenten(store.as_ref(), erp, p, &SystemClock, &opts).await {
+                        Ok(Some(s)) if !s.errors.is_empty() => {
+                            tracing::warn!(
+                                partner = %p.name,
+                                run = s.run_id,
+                                error = %s.errors.join("; "),
+                                "Rückschreiben ins ERP unterbrochen; neuer Versuch in {} s",
+                                ERROR_REST.as_secs()
+                            );
+                            *rest = Some(tokio::time::Instant::now() + ERROR_REST);
+                        }
+                        Ok(Some(s)) => tracing::info!(
+                            partner = %p.name,
+                            run = s.run_id,
+                            written = s.counts.sent,
+                            failed = s.counts.failed,
+                            "Interessenten ins ERP geschrieben"
+                        ),
+                        Ok(None) => {}
+                        Err(e) => {
+                            tracing::error!(partner = %p.name, error = %e, "Rückschreiben fehlgeschlagen")
+                        }
+                    }
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(POLL_INTERVAL) => {}
+                _ = stop.changed() => {}
+            }
+            if *stop.borrow() {
+                break;
+            }
+        }
+        if let Some(s) = sink {
+            s.close().await;
+        }
+    })
+}
+
+/// `check`: the technical user per partner and the ERP's interface table. Returns `false` when
+/// a partner that sends data in cannot be served.
+pub async fn check(config: &Config) -> bool {
+    let inbound: Vec<_> = config
+        .partners
+        .iter()
+        .filter(|p| p.technical_user.is_some())
+        .collect();
+    for p in &config.partners {
+        match &p.technical_user {
+            Some(u) => println!(
+                "  ✓ Partner {}: technischer ERP-Benutzer {u} – nimmt Interessenten an (GEN-3)",
+                p.name
+            ),
+            None => println!(
+                "  · Partner {}: kein technischer ERP-Benutzer (technical_user) – nimmt keine \
+                 Interessenten an (GEN-3)",
+                p.name
+            ),
+        }
+    }
+    if inbound.is_empty() {
+        return true;
+    }
+    let sink = match erp_sink(config).await {
+        Ok(s) => s,
+        Err(e) => {
+            println!("  ✗ ERP zum Schreiben: {e:#}");
+            return false;
+        }
+    };
+    let ok = match sink.check().await {
+        Ok(n) => {
+            let rows = if n == 1 { "Zeile" } else { "Zeilen" };
+            println!("  ✓ ERP-Schnittstellentabelle {PROSPECTS_TABLE}: {n} {rows}");
+            true
+        }
+        Err(e) => {
+            println!("  ✗ ERP-Schnittstellentabelle {PROSPECTS_TABLE}: {e}");
+            false
+        }
+    };
+    sink.close().await;
+    ok
+}
+
+/// `protocol --partner P --feed prospects --record KEY`: a prospect's status and history
+/// (GEN-8), by the partner's idempotency key.
+pub async fn prospect_status(
+    store: &dyn Store,
+    partner: &str,
+    key: &str,
+    limit: u32,
+) -> anyhow::Result<()> {
+    let item = store
+        .inbox_by_key(partner, InboxKind::Prospect, key)
+        .await?
+        .with_context(|| format!("Interessent „{key}“ ist für {partner} nicht bekannt"))?;
+    let mut line = format!(
+        "Interessent {key} bei {partner} (Eingang {}, empfangen {}): {}",
+        item.id,
+        berlin(item.received_at),
+        item.status.label_de()
+    );
+    if let Some(id) = &item.erp_id {
+        line += &format!(", ERP-Zeile {id}");
+    }
+    if let Some(e) = &item.error {
+        line += &format!(" – {e}");
+    }
+    println!("{line}");
+    let history = store
+        .outcomes(
+            partner,
+            FeedKind::Prospect,
+            &external_ref(partner, key),
+            limit.max(1),
+        )
+        .await?;
+    let mut t = table(&["Lauf", "Zeit", "Ergebnis", "Regel", "Grund"]);
+    for o in history {
+        t.add_row(vec![
+            o.run_id.to_string(),
+            berlin(o.at),
+            o.status.label_de().to_owned(),
+            o.rule.unwrap_or_default(),
+            o.reason.unwrap_or_default(),
+        ]);
+    }
+    println!("{t}");
+    Ok(())
+}

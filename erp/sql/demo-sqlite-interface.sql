@@ -1,0 +1,42 @@
+-- Demo ERP (SQLite): the interface tables immohub writes into (docs/ERP-INTERFACE.md,
+-- "Interface tables"). The ERP's own import reads them; immohub never reads the ERP's base
+-- tables for writing. `immohub demo` creates them (also in an existing demo ERP: IF NOT EXISTS).
+--
+-- immohub_in_prospects: prospects (Interessenten) sent in by partners (PRO-1, PRO-2).
+--   external_ref   unique: a repeated write of the same prospect finds the existing row (GEN-11)
+--   technical_user the partner's technical ERP user, on every row (GEN-3)
+--   import_* …     filled by the ERP's import: status 'neu' (new), 'importiert', 'abgelehnt'
+CREATE TABLE IF NOT EXISTS immohub_in_prospects (
+    id             INTEGER PRIMARY KEY,
+    external_ref   TEXT NOT NULL UNIQUE,
+    technical_user TEXT NOT NULL CHECK (technical_user <> ''),
+    partner        TEXT NOT NULL,
+    received_at    TEXT NOT NULL,   -- UTC 'YYYY-MM-DD HH:MM:SS'
+    written_at     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now')),
+    unit_id        TEXT NOT NULL,   -- the unit as the partner named it (composite ID, GEN-1)
+    client_no      TEXT NOT NULL,
+    property_no    TEXT NOT NULL,
+    building_no    TEXT NOT NULL,
+    unit_no        TEXT NOT NULL,
+    salutation     TEXT,
+    first_name     TEXT,
+    surname        TEXT NOT NULL,
+    birth_date     TEXT,            -- 'YYYY-MM-DD'
+    email          TEXT,
+    phone          TEXT,
+    street         TEXT,
+    house_no       TEXT,
+    postal_code    TEXT,
+    city           TEXT,
+    country        TEXT,            -- ISO 3166-1 alpha-2
+    message        TEXT,
+    source         TEXT NOT NULL,   -- api, openimmo, …
+    payload_hash   TEXT NOT NULL,
+    import_status  TEXT NOT NULL DEFAULT 'neu',
+    import_message TEXT,
+    person_no      TEXT,            -- business partner created or linked by the import
+    offer_no       TEXT,            -- offer for the unit (PRO-4)
+    imported_at    TEXT
+);
+CREATE INDEX IF NOT EXISTS immohub_in_prospects_open
+    ON immohub_in_prospects (import_status, id);
