@@ -246,13 +246,13 @@ pub async fn serve(config_path: &Path, a: &ServeArgs) -> anyhow::Result<()> {
     // the partner API.
     let delivery = crate::delivery::spawn(
         &app.config.delivery,
+        app.config.instance(),
         app.store.clone() as Arc<dyn Store>,
         Arc::clone(&vault),
         stopped.clone(),
     )?;
     let worker = crate::inbound::spawn_worker(app.config.clone(), app.store.clone(), stopped);
-    let state =
-        immohub_api::ApiState::new(app.store.clone() as Arc<dyn Store>).with_vault(vault);
+    let state = immohub_api::ApiState::new(app.store.clone() as Arc<dyn Store>).with_vault(vault);
     immohub_api::serve(listener, state, async move {
         shutdown_signal().await;
         let _ = stop.send(true);

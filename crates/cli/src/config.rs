@@ -19,6 +19,9 @@ use immohub_engine::PartnerConfig;
 use immohub_store::Environment;
 use serde::{Deserialize, Serialize};
 
+/// The generated instance name, fixed for the life of the process.
+static INSTANCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -47,6 +50,11 @@ pub struct ServerConfig {
     /// Run a master-data sync for every partner when `serve` starts (initial onboarding).
     #[serde(default = "yes")]
     pub sync_on_start: bool,
+    /// Name of this instance in claims and leases. Default: host, process ID and a random
+    /// part. A fixed name lets a restarted instance resume its own claims at once instead of
+    /// waiting for them to expire; never give two running instances the same name.
+    #[serde(default)]
+    pub instance: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -200,6 +208,7 @@ impl Default for ServerConfig {
         Self {
             listen: default_listen(),
             sync_on_start: true,
+            instance: None,
         }
     }
 }
@@ -228,6 +237,14 @@ impl Default for ErpConfig {
 }
 
 impl Config {
+    /// This process's name in claims and leases (`server.instance`, else host:pid:random).
+    pub fn instance(&self) -> String {
+        self.server
+            .instance
+            .clone()
+            .unwrap_or_else(|| INSTANCE.get_or_init(crate::delivery::instance_name).clone())
+    }
+
     /// Loads defaults, then the file (if it exists), then the environment.
     pub fn load(path: &Path) -> anyhow::Result<Config> {
         let mut fig = Figment::from(Serialized::defaults(Config::default()));

@@ -30,10 +30,6 @@ pub struct DeliverySection {
     pub lease_s: u64,
     /// Pause when there is nothing to deliver, in milliseconds.
     pub poll_ms: u64,
-    /// Name of this instance in claims. Default: host, process ID and a random part. A fixed
-    /// name lets a restarted instance resume its own claims at once instead of waiting for
-    /// them to expire; never give two running instances the same name.
-    pub instance: Option<String>,
 }
 
 impl Default for DeliverySection {
@@ -47,7 +43,6 @@ impl Default for DeliverySection {
             timeout_ms: 10_000,
             lease_s: 60,
             poll_ms: 1_000,
-            instance: None,
         }
     }
 }
@@ -63,7 +58,10 @@ impl DeliverySection {
             return Err(bad("max_attempts", "erlaubt sind 1 bis 100"));
         }
         if self.backoff_base_ms == 0 || self.backoff_max_s == 0 {
-            return Err(bad("backoff_base_ms/backoff_max_s", "müssen größer als 0 sein"));
+            return Err(bad(
+                "backoff_base_ms/backoff_max_s",
+                "müssen größer als 0 sein",
+            ));
         }
         if self.timeout_ms < 100 {
             return Err(bad("timeout_ms", "mindestens 100"));
@@ -111,6 +109,7 @@ pub fn instance_name() -> String {
 /// Starts the delivery worker in the background until `shutdown` fires.
 pub fn spawn(
     section: &DeliverySection,
+    instance: String,
     store: Arc<dyn Store>,
     vault: Arc<dyn Vault>,
     shutdown: tokio::sync::watch::Receiver<bool>,
@@ -123,7 +122,7 @@ pub fn spawn(
         vault,
         Arc::new(SystemClock),
         section.engine(),
-        section.instance.clone().unwrap_or_else(instance_name),
+        instance,
     )?;
     Ok(Some(tokio::spawn(async move {
         let mut shutdown = shutdown;

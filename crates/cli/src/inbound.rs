@@ -104,6 +104,7 @@ pub fn spawn_worker(
         }
         let opts = WritebackOptions {
             trigger: "inbox".to_owned(),
+            holder: config.instance(),
             ..WritebackOptions::default()
         };
         tracing::info!(holder = %opts.holder, "Rückschreiben ins ERP bereit (Interessenten)");

@@ -3,8 +3,8 @@
 mod app;
 mod bench;
 mod commands;
-pub mod delivery;
 pub mod config;
+pub mod delivery;
 mod environments;
 mod inbound;
 mod progress;

@@ -466,7 +466,16 @@ impl DeliveryWorker {
             claim.endpoint.attempts = p.attempts;
             claim.endpoint.last_error = p.last_error.clone();
             if stopped {
-                return Ok(());
+                // A short wait is spent here, holding the claim: one run tells the story of a
+                // hiccup instead of one run per attempt. Longer waits end the session.
+                let wait = (p.next_attempt_at - self.clock.now())
+                    .to_std()
+                    .unwrap_or_default();
+                let short = (self.cfg.lease / 3).min(Duration::from_secs(10));
+                if p.disable.is_some() || wait > short {
+                    return Ok(());
+                }
+                tokio::time::sleep(wait).await;
             }
         }
     }

@@ -7,9 +7,9 @@
 //! transaction starts and how appends to a partner's feed are serialised.
 
 mod common;
-mod outbox;
 mod environments;
 mod inbox;
+mod outbox;
 mod postgres;
 mod secrets;
 mod sqlite;

@@ -1,6 +1,6 @@
 //! Crash safety, proven (GEN-11): the real `immohub serve` is killed with SIGKILL at random
 //! moments — at armed crash points (after a partner write before the cursor commit, before and
-//! after an outbox write) and after random delays — over many iterations, while the ERP changes
+//! after an outbox write, before and after an ERP write-back) and after random delays — over many iterations, while the ERP changes
 //! between them. After every kill, a clean restart must bring the partner (a real HTTP server
 //! that verifies signatures and applies each webhook-id once) to exactly the hub's state, with
 //! no message that took effect twice. At the end an independent clean run from a fresh hub
@@ -25,6 +25,9 @@ const CRASH_POINTS: &[&str] = &[
     "sync.after_outbox_write",
 ];
 
+/// Crash points of the ERP write-back, armed when prospects wait in the inbox.
+const WRITEBACK_POINTS: &[&str] = &["writeback.before_erp_write", "writeback.after_erp_write"];
+
 struct Serve {
     child: Child,
     url: String,
@@ -43,7 +46,7 @@ fn start(dir: &Path, crash_at: Option<&str>) -> Option<Serve> {
     cmd.current_dir(dir)
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env_remove("IMMOHUB_CONFIG")
-        .env("IMMOHUB__DELIVERY__INSTANCE", "harness")
+        .env("IMMOHUB__SERVER__INSTANCE", "harness")
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
     if let Some(point) = crash_at {
@@ -80,7 +83,11 @@ async fn get(http: &reqwest::Client, url: &str, key: &str) -> Value {
 }
 
 /// The hub's view: latest version and op per (feed, id), read through the pull API.
-async fn hub_state(http: &reqwest::Client, base: &str, key: &str) -> (HashMap<(String, String), (i64, String)>, i64) {
+async fn hub_state(
+    http: &reqwest::Client,
+    base: &str,
+    key: &str,
+) -> (HashMap<(String, String), (i64, String)>, i64) {
     let feeds = get(http, &format!("{base}/v1/feeds"), key).await;
     let mut out = HashMap::new();
     let mut head = 0;
@@ -114,7 +121,12 @@ async fn hub_state(http: &reqwest::Client, base: &str, key: &str) -> (HashMap<(S
 }
 
 /// Waits until the start-up sync has ended and the endpoint has delivered everything.
-async fn drained(http: &reqwest::Client, s: &Serve, key: &str, hook: i64) -> HashMap<(String, String), (i64, String)> {
+async fn drained(
+    http: &reqwest::Client,
+    s: &Serve,
+    key: &str,
+    hook: i64,
+) -> HashMap<(String, String), (i64, String)> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let runs = get(http, &format!("{}/v1/runs?limit=200", s.url), key).await;
@@ -130,7 +142,17 @@ async fn drained(http: &reqwest::Client, s: &Serve, key: &str, hook: i64) -> Has
         if started_here && newest_sync_done {
             let (state, head) = hub_state(http, &s.url, key).await;
             let ep = get(http, &format!("{}/v1/webhooks/{hook}", s.url), key).await;
-            if ep["delivered_seq"].as_i64().unwrap() >= head {
+            let waiting = get(
+                http,
+                &format!("{}/v1/prospects?status=received", s.url),
+                key,
+            )
+            .await;
+            if ep["delivered_seq"].as_i64().unwrap() >= head
+                && waiting["prospects"]
+                    .as_array()
+                    .is_some_and(|p| p.is_empty())
+            {
                 return state;
             }
         }
@@ -144,6 +166,17 @@ fn held(p: &FaultyPartner) -> HashMap<(String, String), (i64, String)> {
         .into_iter()
         .map(|(k, h)| (k, (h.version, h.op)))
         .collect()
+}
+
+async fn erp_query(dir: &Path, sql: &str) -> i64 {
+    use sqlx::Connection;
+    let mut c = sqlx::SqliteConnection::connect(&format!(
+        "sqlite:{}",
+        dir.join("data/demo-erp.db").display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
 }
 
 async fn erp_exec(dir: &Path, sql: &str) {
@@ -164,7 +197,8 @@ fn demo(dir: &Path) -> String {
         .env_remove("IMMOHUB_CONFIG")
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{text}");
     let mut cfg = std::fs::read_to_string(dir.join("immohub.toml")).unwrap();
     cfg.push_str(
@@ -216,13 +250,26 @@ async fn gen_11_crash_harness_sigkill_at_random_moments() {
     let hook = register(&http, &first, &key, &partner).await;
     drop(first);
 
-    let floors = ["Erdgeschoss", "1. OG links", "2. OG rechts", "Dachgeschoss", "Keller", "3"];
+    let floors = [
+        "Erdgeschoss",
+        "1. OG links",
+        "2. OG rechts",
+        "Dachgeschoss",
+        "Keller",
+        "3",
+    ];
     let mut kills = 0usize;
+    let mut pending_prospects = false;
+    let mut prospects_sent = 0usize;
     let mut point_kills = 0usize;
     let started = Instant::now();
     for i in 0..iterations {
         // Change the ERP most of the time, so that syncs have outbox writes to interrupt.
-        for _ in 0..if rng.gen_bool(0.8) { rng.gen_range(1..=6) } else { 0 } {
+        for _ in 0..if rng.gen_bool(0.8) {
+            rng.gen_range(1..=6)
+        } else {
+            0
+        } {
             let floor = floors[rng.gen_range(0..floors.len())];
             let row = rng.gen_range(0..30);
             erp_exec(
@@ -243,17 +290,27 @@ async fn gen_11_crash_harness_sigkill_at_random_moments() {
             )
             .await;
         }
-        let armed = rng.gen_bool(0.6).then(|| {
-            format!(
-                "{}:{}",
-                CRASH_POINTS[rng.gen_range(0..CRASH_POINTS.len())],
-                [1, 1, 2][rng.gen_range(0..3)]
-            )
-        });
+        let armed = if pending_prospects && rng.gen_bool(0.8) {
+            Some(WRITEBACK_POINTS[rng.gen_range(0..WRITEBACK_POINTS.len())].to_owned())
+        } else {
+            rng.gen_bool(0.6).then(|| {
+                format!(
+                    "{}:{}",
+                    CRASH_POINTS[rng.gen_range(0..CRASH_POINTS.len())],
+                    [1, 1, 2][rng.gen_range(0..3)]
+                )
+            })
+        };
+        pending_prospects = false;
         let delay = Duration::from_millis(rng.gen_range(0..400));
         let mut victim = start(dir, armed.as_deref());
         // Let it work until it dies at its crash point, or kill it after the delay.
-        let until = Instant::now() + if armed.is_some() { Duration::from_millis(1500) } else { delay };
+        let until = Instant::now()
+            + match &armed {
+                Some(p) if p.starts_with("writeback") => Duration::from_millis(4000),
+                Some(_) => Duration::from_millis(1500),
+                None => delay,
+            };
         let mut died = false;
         while Instant::now() < until {
             match victim.as_mut() {
@@ -279,13 +336,60 @@ async fn gen_11_crash_harness_sigkill_at_random_moments() {
         // Restart cleanly; it must converge to the hub's state with nothing doubled.
         let clean = start(dir, None).unwrap();
         let hub = drained(&http, &clean, &key, hook).await;
+        // Every prospect accepted so far is in the ERP exactly once, with the technical user.
+        let dupes = erp_query(
+            dir,
+            "SELECT count(*) FROM (SELECT external_ref FROM immohub_in_prospects \
+             GROUP BY external_ref HAVING count(*) > 1)",
+        )
+        .await;
+        assert_eq!(dupes, 0, "iteration {i}: a prospect was written twice");
+        let rows = erp_query(
+            dir,
+            "SELECT count(*) FROM immohub_in_prospects WHERE technical_user = 'DEMO'",
+        )
+        .await;
+        assert_eq!(
+            rows as usize, prospects_sent,
+            "iteration {i}: prospects in the ERP"
+        );
+        // Prospects for the next victim: the write-back runs right after its start.
+        if rng.gen_bool(0.3) {
+            let unit = hub
+                .iter()
+                .filter(|((feed, _), (_, op))| feed == "units" && op == "upsert")
+                .map(|((_, id), _)| id.clone())
+                .min()
+                .unwrap();
+            let status = http
+                .post(format!("{}/v1/prospects", clean.url))
+                .bearer_auth(&key)
+                .header("Idempotency-Key", format!("harness-{seed}-{i}"))
+                .json(&json!({
+                    "unit_id": unit,
+                    "first_name": "Jörg",
+                    "surname": format!("Mustermann-{i}"),
+                    "email": format!("joerg{i}@example.de"),
+                }))
+                .send()
+                .await
+                .unwrap()
+                .status();
+            assert!(status.is_success(), "prospect: {status}");
+            prospects_sent += 1;
+            pending_prospects = true;
+        }
         drop(clean);
         assert_eq!(
             held(&partner),
             hub,
             "iteration {i} (armed {armed:?}): partner differs from the hub (seed {seed})"
         );
-        assert!(partner.doubled().is_empty(), "iteration {i}: {:?}", partner.doubled());
+        assert!(
+            partner.doubled().is_empty(),
+            "iteration {i}: {:?}",
+            partner.doubled()
+        );
         assert!(
             partner.problems().is_empty(),
             "iteration {i}: {:?}",
@@ -294,7 +398,8 @@ async fn gen_11_crash_harness_sigkill_at_random_moments() {
     }
     println!(
         "crash harness: {kills} SIGKILLs ({point_kills} at armed crash points), {} messages \
-         applied, {} arrived more than once (same webhook-id, applied once), {:.0} s",
+         applied, {} arrived more than once (same webhook-id, applied once), \
+         {prospects_sent} prospects written once each, {:.0} s",
         partner.effects(),
         partner.repeated(),
         started.elapsed().as_secs_f64()
@@ -304,7 +409,11 @@ async fn gen_11_crash_harness_sigkill_at_random_moments() {
     // One clean run from scratch against the final ERP: the same live records, same content.
     let fresh = tempfile::tempdir().unwrap();
     let key2 = demo(fresh.path());
-    std::fs::copy(dir.join("data/demo-erp.db"), fresh.path().join("data/demo-erp.db")).unwrap();
+    std::fs::copy(
+        dir.join("data/demo-erp.db"),
+        fresh.path().join("data/demo-erp.db"),
+    )
+    .unwrap();
     let _ = std::fs::remove_file(fresh.path().join("data/demo-erp.db-wal"));
     let _ = std::fs::remove_file(fresh.path().join("data/demo-erp.db-shm"));
     let partner2 = FaultyPartner::start().await;
@@ -320,6 +429,10 @@ async fn gen_11_crash_harness_sigkill_at_random_moments() {
             .collect()
     };
     let (a, b) = (live(&partner), live(&partner2));
-    assert_eq!(a.len(), b.len(), "live records after crashes vs. one clean run");
+    assert_eq!(
+        a.len(),
+        b.len(),
+        "live records after crashes vs. one clean run"
+    );
     assert_eq!(a, b, "record contents after crashes equal one clean run");
 }

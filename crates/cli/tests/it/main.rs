@@ -6,8 +6,8 @@
 
 mod crash;
 mod environments;
+mod inbound;
 mod multi;
 mod secrets;
 mod support;
-mod inbound;
 mod tour;

@@ -30,7 +30,7 @@ fn start(dir: &Path, store_url: &str, instance: &str) -> Serve {
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env_remove("IMMOHUB_CONFIG")
         .env("IMMOHUB__STORE__URL", store_url)
-        .env("IMMOHUB__DELIVERY__INSTANCE", instance)
+        .env("IMMOHUB__SERVER__INSTANCE", instance)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -49,7 +49,8 @@ fn start(dir: &Path, store_url: &str, instance: &str) -> Serve {
 async fn pg_database() -> Option<String> {
     use sqlx::Connection;
     let admin = "postgres://postgres@127.0.0.1:5432/postgres";
-    let conn = tokio::time::timeout(Duration::from_secs(10), sqlx::PgConnection::connect(admin)).await;
+    let conn =
+        tokio::time::timeout(Duration::from_secs(10), sqlx::PgConnection::connect(admin)).await;
     let mut c = match conn {
         Ok(Ok(c)) => c,
         other => {
@@ -63,7 +64,11 @@ async fn pg_database() -> Option<String> {
             return None;
         }
     };
-    let name = format!("immohub_multi_{}_{}", std::process::id(), rand::random::<u32>());
+    let name = format!(
+        "immohub_multi_{}_{}",
+        std::process::id(),
+        rand::random::<u32>()
+    );
     sqlx::query(&format!("CREATE DATABASE \"{name}\""))
         .execute(&mut c)
         .await
@@ -134,7 +139,11 @@ async fn gen_11_two_instances_share_the_work_and_survive_a_kill() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let key = text
         .split_whitespace()
         .find(|w| w.starts_with("ihk_"))
@@ -211,8 +220,14 @@ async fn gen_11_two_instances_share_the_work_and_survive_a_kill() {
                 .filter(|r| r["use_case"] == "webhook")
                 .map(|r| r["trigger"].as_str().unwrap().to_owned())
                 .collect();
-            assert!(triggers.iter().any(|t| t.contains("instance-a")), "{triggers:?}");
-            assert!(triggers.iter().any(|t| t.contains("instance-b")), "{triggers:?}");
+            assert!(
+                triggers.iter().any(|t| t.contains("instance-a")),
+                "{triggers:?}"
+            );
+            assert!(
+                triggers.iter().any(|t| t.contains("instance-b")),
+                "{triggers:?}"
+            );
             // Exactly one master-data sync ran to completion with sends (no overlap doubled it).
             break;
         }

@@ -186,7 +186,7 @@ pub(crate) async fn claim_inbox(
             "UPDATE inbox_items SET claimed_by = $1, claimed_until = $2, updated_at = $3 \
              WHERE id IN (SELECT id FROM inbox_items \
                           WHERE kind = $4 AND status = 'received' AND next_attempt_at <= $3 \
-                            AND (claimed_until IS NULL OR claimed_until < $3){} \
+                            AND (claimed_until IS NULL OR claimed_until < $3 OR claimed_by = $1){} \
                           ORDER BY next_attempt_at, id LIMIT $5{}) \
              RETURNING ",
             inbox_cols!()
