@@ -14,17 +14,15 @@ on_both_backends!(
     gen_5_values_sealed_with_another_key_are_refused,
 );
 
-fn put<'a>(
-    store: &'a dyn Store,
-    c: &'a Cipher,
-    owner: &'a str,
-    name: &'a str,
-    value: &'a str,
-) -> impl std::future::Future<Output = Result<(), StoreError>> + 'a {
-    async move {
-        let sealed = c.seal(owner, name, value.as_bytes()).unwrap();
-        store.put_secret(owner, name, &sealed, c.key_id()).await
-    }
+async fn put(
+    store: &dyn Store,
+    c: &Cipher,
+    owner: &str,
+    name: &str,
+    value: &str,
+) -> Result<(), StoreError> {
+    let sealed = c.seal(owner, name, value.as_bytes()).unwrap();
+    store.put_secret(owner, name, &sealed, c.key_id()).await
 }
 
 fn open(c: &Cipher, s: &StoredSecret) -> String {
