@@ -5,3 +5,4 @@
 
 mod entity;
 mod rules;
+mod schedule;
