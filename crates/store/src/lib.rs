@@ -7,9 +7,11 @@
 //! SQL to the hub database.
 
 mod model;
+mod schedules;
 mod sql;
 
 pub use model::*;
+pub use schedules::*;
 pub use sql::{SqlStore, open};
 
 use async_trait::async_trait;
@@ -37,7 +39,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The hub store. Every method is one transaction unless it says otherwise.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: ScheduleStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 

@@ -8,6 +8,7 @@
 
 mod common;
 mod postgres;
+mod schedules;
 mod sqlite;
 
 use std::str::FromStr;

@@ -16,4 +16,5 @@ mod bench;
 mod feed;
 mod open;
 mod rules;
+mod schedules;
 mod story;
