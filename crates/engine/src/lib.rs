@@ -4,10 +4,14 @@
 
 pub mod clock;
 pub mod config;
+pub mod launcher;
+pub mod scheduler;
 pub mod source;
 pub mod stammdaten;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::{PartnerConfig, SyncOptions};
+pub use launcher::{EngineLauncher, LaunchError, LeaseGuard, RunLauncher, Trigger};
+pub use scheduler::{ScheduledJob, Scheduler, TickReport};
 pub use source::ErpRead;
 pub use stammdaten::{Progress, RunSummary, SyncError, sync_stammdaten};
