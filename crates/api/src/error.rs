@@ -12,6 +12,9 @@
 //! | `not_found`    | 404    | unknown feed, feed not in the profile, record or run     |
 //! | `bad_request`  | 400    | a parameter or the body is invalid (`field` names it)    |
 //! | `conflict`     | 409    | e.g. acknowledging past the end of a feed                |
+//! | `run_in_progress` | 409 | the run asked for is already running (GEN-6)             |
+//! | `unprocessable` | 422   | a well-formed body with an unusable value (`field`)      |
+//! | `unavailable`  | 503    | this instance cannot do it (e.g. start runs)             |
 //! | `internal`     | 500    | anything else; logged with its cause, details hidden     |
 
 use std::borrow::Cow;
@@ -51,6 +54,32 @@ pub enum ApiError {
     /// The request contradicts the stored state (409).
     #[error("{message}")]
     Conflict {
+        /// German message.
+        message: Cow<'static, str>,
+        /// English message.
+        message_en: Cow<'static, str>,
+    },
+    /// The run asked for is already running (409, code `run_in_progress`).
+    #[error("{message}")]
+    RunInProgress {
+        /// German message.
+        message: Cow<'static, str>,
+        /// English message.
+        message_en: Cow<'static, str>,
+    },
+    /// The body is well-formed but a value cannot be used (422).
+    #[error("{message}")]
+    Unprocessable {
+        /// The offending body field.
+        field: Cow<'static, str>,
+        /// German message.
+        message: Cow<'static, str>,
+        /// English message.
+        message_en: Cow<'static, str>,
+    },
+    /// This instance cannot do what was asked (503).
+    #[error("{message}")]
+    Unavailable {
         /// German message.
         message: Cow<'static, str>,
         /// English message.
@@ -97,6 +126,19 @@ impl ApiError {
         }
     }
 
+    /// A 422 blaming the body field `field`, with German and English message.
+    pub fn unprocessable(
+        field: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
+        message_en: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        ApiError::Unprocessable {
+            field: field.into(),
+            message: message.into(),
+            message_en: message_en.into(),
+        }
+    }
+
     /// A 500 whose cause is logged but not sent.
     pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
         ApiError::Internal(cause.into())
@@ -108,7 +150,9 @@ impl ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Conflict { .. } | ApiError::RunInProgress { .. } => StatusCode::CONFLICT,
+            ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -120,6 +164,9 @@ impl ApiError {
             ApiError::NotFound { .. } => "not_found",
             ApiError::BadRequest { .. } => "bad_request",
             ApiError::Conflict { .. } => "conflict",
+            ApiError::RunInProgress { .. } => "run_in_progress",
+            ApiError::Unprocessable { .. } => "unprocessable",
+            ApiError::Unavailable { .. } => "unavailable",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -140,7 +187,20 @@ impl ApiError {
             | ApiError::Conflict {
                 message,
                 message_en,
+            }
+            | ApiError::RunInProgress {
+                message,
+                message_en,
+            }
+            | ApiError::Unavailable {
+                message,
+                message_en,
             } => (message, message_en, None),
+            ApiError::Unprocessable {
+                field,
+                message,
+                message_en,
+            } => (message, message_en, Some(field.as_ref())),
             ApiError::BadRequest {
                 field,
                 message,
@@ -221,14 +281,15 @@ pub struct ErrorBody {
 /// What went wrong, for programs (`code`, `field`) and people (`message`, `message_en`).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable code: `unauthorized`, `not_found`, `bad_request`, `conflict` or `internal`.
+    /// Stable code: `unauthorized`, `not_found`, `bad_request`, `conflict`, `run_in_progress`,
+    /// `unprocessable`, `unavailable` or `internal`.
     #[schema(example = "not_found")]
     pub code: String,
     /// German message.
     pub message: String,
     /// English message.
     pub message_en: String,
-    /// The parameter or body field at fault (only for `bad_request`).
+    /// The parameter or body field at fault (only for `bad_request` and `unprocessable`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
 }

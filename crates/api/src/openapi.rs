@@ -6,7 +6,7 @@ use utoipa::{Modify, OpenApi};
 use crate::error::{ErrorBody, ErrorDetail};
 use crate::feeds::{AckRequest, AckResponse, FeedInfo, FeedItemOut, FeedList, FeedPage, Op};
 use crate::records::{OutcomeOut, RecordStatusOut, Status};
-use crate::runs::{RunCounts, RunDetail, RunList, RunOut, RunState};
+use crate::runs::{LastRun, RunCounts, RunDetail, RunList, RunOut, RunStarted, RunState, StartRun};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -25,6 +25,8 @@ use crate::runs::{RunCounts, RunDetail, RunList, RunOut, RunState};
         crate::feeds::ack,
         crate::records::status,
         crate::runs::list,
+        crate::runs::last,
+        crate::runs::start,
         crate::runs::detail,
         crate::health,
     ),
@@ -46,6 +48,9 @@ use crate::runs::{RunCounts, RunDetail, RunList, RunOut, RunState};
         RunDetail,
         RunCounts,
         RunState,
+        LastRun,
+        StartRun,
+        RunStarted,
         crate::Health,
     )),
     modifiers(&SecuritySchemes),
@@ -53,7 +58,7 @@ use crate::runs::{RunCounts, RunDetail, RunList, RunOut, RunState};
     tags(
         (name = "feeds", description = "Change feeds and acknowledgement"),
         (name = "records", description = "Record status (why a record was or was not sent)"),
-        (name = "runs", description = "Protocol of sync runs"),
+        (name = "runs", description = "Protocol of sync runs; starting a run by hand"),
         (name = "meta", description = "Health"),
     )
 )]
