@@ -9,8 +9,12 @@ use chrono_tz::Europe::Berlin;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use futures::StreamExt;
 use immohub_domain::ErpEntity;
+use immohub_domain::UseCase;
 use immohub_domain::profile::FeedKind;
-use immohub_engine::{ErpRead, SyncOptions, SystemClock, sync_stammdaten};
+use immohub_engine::stammdaten::NoProgress;
+use immohub_engine::{
+    Clock, EngineLauncher, ErpRead, LaunchError, RunLauncher, Scheduler, SystemClock, Trigger,
+};
 use immohub_store::{Run, RunFilter, Store};
 
 use crate::app::{App, ensure_sqlite_dir};
@@ -135,6 +139,10 @@ profile = "generic"
 separator = "."
 # Client numbers (Mandanten) synced to this partner. Empty syncs nothing.
 clients = [{clients}]
+# Schedules per use case, Europe/Berlin (default: the catalogue's, e.g. master data
+# "Di, Do, So 02:00"). Also "alle 15 Minuten", "15m", "Mo-Fr 06:30", "cron: 0 2 * * 2,4,0",
+# "manuell". `immohub schedule list` shows them with the next run.
+# schedules = { stammdaten = "Di, Do, So 02:00" }
 
 # [partner.unit_types]          # usage code -> living | commercial | parking | storage | other
 # fallback = "other"
@@ -169,26 +177,26 @@ pub async fn serve(config_path: &Path, a: &ServeArgs) -> anyhow::Result<()> {
     let local = listener.local_addr()?;
     println!("immohub hört auf http://{local}  (OpenAPI: http://{local}/openapi.json)");
 
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let erp: Arc<dyn ErpRead> = Arc::new(app.erp().await?);
+    let launcher = crate::schedules::launcher(&app, erp, clock.clone());
+    tracing::info!(instance = %launcher.holder(), "Instanz");
+
     if app.config.server.sync_on_start {
-        let erp = app.erp().await?;
-        let store = app.store.clone();
+        let launcher = launcher.clone();
         let partners = app.config.partners.clone();
         tokio::spawn(async move {
             for p in partners {
-                let opts = SyncOptions {
-                    trigger: "schedule".to_owned(),
-                    ..SyncOptions::default()
-                };
-                let cfg = p.engine_config();
-                match sync_stammdaten(
-                    store.as_ref(),
-                    &erp,
-                    &cfg,
-                    &SystemClock,
-                    &opts,
-                    &immohub_engine::stammdaten::NoProgress,
-                )
-                .await
+                // Under the run lease, like every run: never overlaps a scheduled one.
+                match launcher
+                    .run(
+                        &p.name,
+                        UseCase::Stammdaten,
+                        Trigger::Schedule,
+                        false,
+                        &NoProgress,
+                    )
+                    .await
                 {
                     Ok(s) => {
                         tracing::info!(partner = %p.name, run = s.run_id, sent = s.counts.sent, failed = s.counts.failed, "Stammdatenabgleich beendet")
@@ -200,8 +208,24 @@ pub async fn serve(config_path: &Path, a: &ServeArgs) -> anyhow::Result<()> {
             }
         });
     }
-    let state = immohub_api::ApiState::new(app.store.clone() as Arc<dyn Store>);
+    let (stop_scheduler, stopped) = tokio::sync::oneshot::channel::<()>();
+    if app.config.server.scheduler {
+        let jobs = crate::schedules::jobs(&app.config)?;
+        let scheduler = Scheduler::new(
+            app.store.clone() as Arc<dyn Store>,
+            clock,
+            Arc::new(launcher.clone()) as Arc<dyn RunLauncher>,
+            launcher.holder(),
+            jobs,
+        );
+        tokio::spawn(scheduler.run(async {
+            let _ = stopped.await;
+        }));
+    }
+    let state = immohub_api::ApiState::new(app.store.clone() as Arc<dyn Store>)
+        .with_launcher(Arc::new(launcher) as Arc<dyn RunLauncher>);
     immohub_api::serve(listener, state, shutdown_signal()).await?;
+    let _ = stop_scheduler.send(());
     println!("immohub beendet.");
     Ok(())
 }
@@ -224,13 +248,12 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
-/// `immohub sync run stammdaten --partner NAME`.
+/// `immohub sync run stammdaten --partner NAME`: under the run lease; refused while the same
+/// run is in progress (GEN-6).
 pub async fn sync_run(config_path: &Path, a: &SyncRunArgs) -> anyhow::Result<()> {
-    if a.use_case != immohub_engine::stammdaten::USE_CASE {
-        bail!(
-            "unbekannter Use Case „{}“ (verfügbar: stammdaten)",
-            a.use_case
-        );
+    let use_case: UseCase = a.use_case.parse()?;
+    if !EngineLauncher::supports(use_case) {
+        return Err(LaunchError::Unsupported(use_case).into());
     }
     let app = App::open(config_path).await?;
     let partners: Vec<_> = match &a.partner {
@@ -240,24 +263,24 @@ pub async fn sync_run(config_path: &Path, a: &SyncRunArgs) -> anyhow::Result<()>
     if partners.is_empty() {
         bail!("keine Partner konfiguriert");
     }
-    let erp = app.erp().await?;
+    let erp: Arc<dyn ErpRead> = Arc::new(app.erp().await?);
+    let launcher = crate::schedules::launcher(&app, erp, Arc::new(SystemClock));
     let quiet = !std::io::IsTerminal::is_terminal(&std::io::stderr());
     let mut failed = false;
+    let mut refused = Vec::new();
     for p in partners {
-        let opts = SyncOptions {
-            full: a.full,
-            ..SyncOptions::default()
-        };
         let bars = Bars::new(quiet);
-        let s = sync_stammdaten(
-            app.store.as_ref(),
-            &erp,
-            &p.engine_config(),
-            &SystemClock,
-            &opts,
-            &bars,
-        )
-        .await?;
+        let s = match launcher
+            .run(&p.name, use_case, Trigger::Manual, a.full, &bars)
+            .await
+        {
+            Ok(s) => s,
+            Err(e @ LaunchError::AlreadyRunning { .. }) => {
+                refused.push(e.to_string());
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
         println!(
             "Lauf {} ({}): {} – {} gelesen, {} gesendet, {} unverändert, {} übersprungen, {} gelöscht, {} Fehler, {:.1} s",
             s.run_id,
@@ -275,6 +298,9 @@ pub async fn sync_run(config_path: &Path, a: &SyncRunArgs) -> anyhow::Result<()>
             println!("  Fehler: {e}");
         }
         failed |= !s.errors.is_empty();
+    }
+    if !refused.is_empty() {
+        bail!("{}", refused.join("; "));
     }
     if failed {
         bail!("mindestens ein Lauf ist fehlgeschlagen (Details: immohub protocol)");
@@ -370,15 +396,29 @@ pub async fn protocol(config_path: &Path, a: &ProtocolArgs) -> anyhow::Result<()
         limit: a.limit,
     };
     let runs = store.runs(&filter).await?;
-    match runs.first() {
+    // GEN-7: the last run at a glance, whatever the date filter.
+    let last = store
+        .runs(&RunFilter {
+            connection: a.partner.clone(),
+            limit: 1,
+            ..RunFilter::default()
+        })
+        .await?;
+    match last.first() {
         Some(last) => println!(
-            "Letzter Lauf: {} – {} Datensätze gesendet, {} Fehler ({})",
+            "Letzter Lauf: {} – {} Datensätze gesendet, {} Fehler ({}; Lauf {}, {}, {})",
             berlin(last.started_at),
             last.counts.sent,
             last.counts.failed + last.errors.len() as i64,
-            status_de(last.status.as_str())
+            status_de(last.status.as_str()),
+            last.id,
+            last.connection,
+            last.use_case
         ),
-        None => println!("Keine Läufe im gewählten Zeitraum."),
+        None => println!("Noch kein Lauf."),
+    }
+    if runs.is_empty() && !last.is_empty() {
+        println!("Keine Läufe im gewählten Zeitraum.");
     }
     print_runs(&runs);
     Ok(())
@@ -522,6 +562,25 @@ pub async fn check(config_path: &Path) -> anyhow::Result<()> {
     config.validate()?;
     println!("  ✓ gültig, {} Partner", config.partners.len());
     for p in &config.partners {
+        for s in p.schedules()? {
+            let available = EngineLauncher::supports(s.use_case);
+            if available {
+                println!(
+                    "  ✓ Partner {}: {} {}{}",
+                    p.name,
+                    s.use_case.label_de(),
+                    s.schedule,
+                    if s.configured { "" } else { " (Vorgabe)" }
+                );
+            } else if s.configured {
+                println!(
+                    "  ! Partner {}: Zeitplan für {} gesetzt; dieser Use Case ist in dieser \
+                     Version noch nicht verfügbar",
+                    p.name,
+                    s.use_case.label_de()
+                );
+            }
+        }
         if p.clients.is_empty() {
             println!(
                 "  ! Partner {}: keine Mandanten freigegeben – es wird nichts übertragen (GEN-2)",

@@ -5,6 +5,7 @@
 //! errors, so a typo does not silently fall back to a default. The file holds no secrets:
 //! partner API keys are stored in the hub store, as SHA-256 hashes only.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -13,6 +14,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use immohub_domain::Separator;
 use immohub_domain::profile::PartnerProfile;
 use immohub_domain::rules::UnitTypeMapping;
+use immohub_domain::{Schedule, UseCase};
 use immohub_engine::PartnerConfig;
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +41,13 @@ pub struct ServerConfig {
     /// Run a master-data sync for every partner when `serve` starts (initial onboarding).
     #[serde(default = "yes")]
     pub sync_on_start: bool,
+    /// Start due runs by their schedules while `serve` runs (GEN-6). Several instances on one
+    /// PostgreSQL database may all schedule: each due run starts once.
+    #[serde(default = "yes")]
+    pub scheduler: bool,
+    /// Name of this instance in run leases and the protocol (default: host name/process ID).
+    #[serde(default)]
+    pub instance: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,6 +81,19 @@ pub struct PartnerEntry {
     pub clients: Vec<String>,
     #[serde(default)]
     pub unit_types: Option<UnitTypeMapping>,
+    /// Schedules per use case (GEN-6), e.g. `{ stammdaten = "Di, Do, So 02:00" }`; a use case
+    /// not listed runs by the catalogue's default schedule.
+    #[serde(default)]
+    pub schedules: BTreeMap<String, String>,
+}
+
+/// The schedule of one use case of a partner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UseCaseSchedule {
+    pub use_case: UseCase,
+    pub schedule: Schedule,
+    /// Written in `immohub.toml` (else the catalogue's default).
+    pub configured: bool,
 }
 
 impl PartnerEntry {
@@ -83,6 +105,45 @@ impl PartnerEntry {
             clients: self.clients.clone(),
             unit_types: self.unit_types.clone().unwrap_or_default(),
         }
+    }
+
+    /// The schedule of every use case (configured, else the default), checked against the
+    /// use case's maximum frequency. Errors name the partner and the problem, in German.
+    pub fn schedules(&self) -> anyhow::Result<Vec<UseCaseSchedule>> {
+        let mut configured = BTreeMap::new();
+        for (key, text) in &self.schedules {
+            let use_case = UseCase::parse(key).with_context(|| {
+                format!(
+                    "Partner „{}“: unbekannter Use Case „{key}“ in schedules (bekannt: {})",
+                    self.name,
+                    UseCase::names()
+                )
+            })?;
+            let schedule = Schedule::parse_for(use_case, text)
+                .with_context(|| format!("Partner „{}“", self.name))?;
+            if configured.insert(use_case, schedule).is_some() {
+                anyhow::bail!(
+                    "Partner „{}“: Zeitplan für {} ist mehrfach angegeben",
+                    self.name,
+                    use_case.label_de()
+                );
+            }
+        }
+        Ok(UseCase::ALL
+            .into_iter()
+            .map(|use_case| match configured.remove(&use_case) {
+                Some(schedule) => UseCaseSchedule {
+                    use_case,
+                    schedule,
+                    configured: true,
+                },
+                None => UseCaseSchedule {
+                    use_case,
+                    schedule: use_case.default_schedule(),
+                    configured: false,
+                },
+            })
+            .collect())
     }
 }
 
@@ -104,6 +165,8 @@ impl Default for ServerConfig {
         Self {
             listen: default_listen(),
             sync_on_start: true,
+            scheduler: true,
+            instance: None,
         }
     }
 }
@@ -152,7 +215,8 @@ impl Config {
             })
     }
 
-    /// Checks what serde cannot: unique partner names.
+    /// Checks what serde cannot: unique partner names, valid schedules within the use cases'
+    /// maximum frequencies (GEN-6).
     pub fn validate(&self) -> anyhow::Result<()> {
         let mut seen = std::collections::HashSet::new();
         for p in &self.partners {
@@ -162,6 +226,7 @@ impl Config {
             if p.name.is_empty() || p.name.chars().any(|c| c.is_whitespace()) {
                 anyhow::bail!("Partnername „{}“: leer oder mit Leerzeichen", p.name);
             }
+            p.schedules()?;
         }
         Ok(())
     }

@@ -4,4 +4,5 @@
 // Test code may panic: clippy.toml's test exemption does not reach helper functions.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod schedules;
 mod tour;
