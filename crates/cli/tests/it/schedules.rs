@@ -201,6 +201,20 @@ async fn gen_6_sync_run_is_refused_while_the_same_run_is_in_progress() {
         "{first}"
     );
     assert!(out.contains("Keine Läufe im gewählten Zeitraum."), "{out}");
+    // A range that holds the run lists it (dates are Berlin days, `--to` included).
+    let today = Utc::now()
+        .with_timezone(&chrono_tz::Europe::Berlin)
+        .format("%Y-%m-%d")
+        .to_string();
+    let (ok, out) = immohub(dir, &["protocol", "--from", &today, "--to", &today]);
+    assert!(ok, "{out}");
+    assert!(!out.contains("Keine Läufe"), "{out}");
+    assert!(
+        out.lines()
+            .skip(1)
+            .any(|l| l.contains("demo") && l.contains("stammdaten")),
+        "{out}"
+    );
 
     // Unknown use cases and those not yet available are named.
     let (ok, out) = immohub(dir, &["sync", "run", "stammdatn", "--partner", "demo"]);
