@@ -13,6 +13,8 @@
 //! | `bad_request`  | 400    | a parameter or the body is invalid (`field` names it)    |
 //! | `conflict`     | 409    | e.g. acknowledging past the end of a feed, an idempotency key reused for other content |
 //! | `unprocessable`| 422    | a body field's value cannot be accepted (`field` names it) |
+//! | `run_in_progress` | 409 | the run asked for is already running (GEN-6)             |
+//! | `unavailable`  | 503    | this instance cannot do it (e.g. start runs)             |
 //! | `internal`     | 500    | anything else; logged with its cause, details hidden     |
 
 use std::borrow::Cow;
@@ -57,12 +59,28 @@ pub enum ApiError {
         /// English message.
         message_en: Cow<'static, str>,
     },
-    /// The body is well-formed, but a field's value cannot be accepted (422).
+    /// The run asked for is already running (409, code `run_in_progress`).
+    #[error("{message}")]
+    RunInProgress {
+        /// German message.
+        message: Cow<'static, str>,
+        /// English message.
+        message_en: Cow<'static, str>,
+    },
+    /// The body is well-formed but a value cannot be used (422).
     #[error("{message}")]
     Unprocessable {
         /// The first body field at fault (`address.postal_code` for nested ones).
         field: Option<Cow<'static, str>>,
-        /// German message (naming every field at fault).
+        /// German message.
+        message: Cow<'static, str>,
+        /// English message.
+        message_en: Cow<'static, str>,
+    },
+    /// This instance cannot do what was asked (503).
+    #[error("{message}")]
+    Unavailable {
+        /// German message.
         message: Cow<'static, str>,
         /// English message.
         message_en: Cow<'static, str>,
@@ -108,7 +126,7 @@ impl ApiError {
         }
     }
 
-    /// A 422 blaming `field`, with German and English message.
+    /// A 422 blaming the body field `field`, with German and English message.
     pub fn unprocessable(
         field: impl Into<Cow<'static, str>>,
         message: impl Into<Cow<'static, str>>,
@@ -132,8 +150,9 @@ impl ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Conflict { .. } | ApiError::RunInProgress { .. } => StatusCode::CONFLICT,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -145,7 +164,9 @@ impl ApiError {
             ApiError::NotFound { .. } => "not_found",
             ApiError::BadRequest { .. } => "bad_request",
             ApiError::Conflict { .. } => "conflict",
+            ApiError::RunInProgress { .. } => "run_in_progress",
             ApiError::Unprocessable { .. } => "unprocessable",
+            ApiError::Unavailable { .. } => "unavailable",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -164,6 +185,14 @@ impl ApiError {
                 message_en,
             }
             | ApiError::Conflict {
+                message,
+                message_en,
+            }
+            | ApiError::RunInProgress {
+                message,
+                message_en,
+            }
+            | ApiError::Unavailable {
                 message,
                 message_en,
             } => (message, message_en, None),
@@ -252,8 +281,8 @@ pub struct ErrorBody {
 /// What went wrong, for programs (`code`, `field`) and people (`message`, `message_en`).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable code: `unauthorized`, `not_found`, `bad_request`, `conflict`, `unprocessable`
-    /// or `internal`.
+    /// Stable code: `unauthorized`, `not_found`, `bad_request`, `conflict`, `run_in_progress`,
+    /// `unprocessable`, `unavailable` or `internal`.
     #[schema(example = "not_found")]
     pub code: String,
     /// German message.

@@ -13,6 +13,10 @@
 //! * `POST /v1/prospects` (header `Idempotency-Key`), `GET /v1/prospects/{id}`,
 //!   `GET /v1/prospects`: prospects sent in, kept in the inbox and written into the ERP
 //!   (PRO-1, PRO-2, GEN-3, GEN-11).
+//! * `GET /v1/runs?from=&to=`, `GET /v1/runs/last`, `GET /v1/runs/{id}`: the protocol, with
+//!   the last run at a glance (GEN-7).
+//! * `POST /v1/runs` `{"use_case": "stammdaten"}`: starts a run by hand (GEN-6), through the
+//!   [`RunLauncher`] in [`ApiState::launcher`].
 //! * `GET /openapi.json` (OpenAPI 3.1) and `GET /health`, without key.
 //!
 //! Errors are [`ApiError`]: JSON with a stable `code` and German and English messages.
@@ -42,6 +46,7 @@ use axum::body::Body;
 use axum::extract::MatchedPath;
 use axum::http::Request;
 use axum::routing::{get, post};
+use immohub_engine::RunLauncher;
 use immohub_store::Store;
 use serde::{Deserialize, Serialize};
 use tower_http::trace::{DefaultOnRequest, DefaultOnResponse, TraceLayer};
@@ -52,7 +57,7 @@ pub use auth::{Caller, hash_api_key};
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use openapi::openapi;
 
-/// What every handler shares: the hub store.
+/// What every handler shares: the hub store and, optionally, the run launcher.
 #[derive(Clone)]
 pub struct ApiState {
     /// The hub store; the API reads feeds, records and runs and moves cursors.
@@ -60,17 +65,29 @@ pub struct ApiState {
     /// Where webhook signing secrets are kept (encrypted); without it, webhook registration
     /// and rotation answer 500.
     pub vault: Option<Arc<dyn immohub_engine::Vault>>,
+    /// Starts runs for `POST /v1/runs`; without it, that endpoint answers 503.
+    pub launcher: Option<Arc<dyn RunLauncher>>,
 }
 
 impl ApiState {
-    /// State over the given store.
+    /// State over the given store, without run launcher.
     pub fn new(store: Arc<dyn Store>) -> Self {
-        ApiState { store, vault: None }
+        ApiState {
+            store,
+            vault: None,
+            launcher: None,
+        }
     }
 
     /// The same state with a vault for webhook secrets.
     pub fn with_vault(mut self, vault: Arc<dyn immohub_engine::Vault>) -> Self {
         self.vault = Some(vault);
+        self
+    }
+
+    /// Adds the run launcher of `POST /v1/runs`.
+    pub fn with_launcher(mut self, launcher: Arc<dyn RunLauncher>) -> Self {
+        self.launcher = Some(launcher);
         self
     }
 }
@@ -79,6 +96,7 @@ impl std::fmt::Debug for ApiState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ApiState")
             .field("store", &self.store.backend())
+            .field("launcher", &self.launcher.is_some())
             .finish()
     }
 }
@@ -108,7 +126,8 @@ pub fn router_with(state: ApiState, extra: Router) -> Router {
         .route("/v1/feeds/{feed}", get(feeds::page))
         .route("/v1/feeds/{feed}/ack", post(feeds::ack))
         .route("/v1/records/{feed}/{*partner_id}", get(records::status))
-        .route("/v1/runs", get(runs::list))
+        .route("/v1/runs", get(runs::list).post(runs::start))
+        .route("/v1/runs/last", get(runs::last))
         .route("/v1/runs/{id}", get(runs::detail))
         .route("/v1/webhooks", get(webhooks::list).post(webhooks::create))
         .route(

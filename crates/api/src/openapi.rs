@@ -7,7 +7,7 @@ use crate::error::{ErrorBody, ErrorDetail};
 use crate::feeds::{AckRequest, AckResponse, FeedInfo, FeedItemOut, FeedList, FeedPage, Op};
 use crate::prospects::{AddressIn, ProspectIn, ProspectList, ProspectOut, ProspectStatus};
 use crate::records::{OutcomeOut, RecordStatusOut, Status};
-use crate::runs::{RunCounts, RunDetail, RunList, RunOut, RunState};
+use crate::runs::{LastRun, RunCounts, RunDetail, RunList, RunOut, RunStarted, RunState, StartRun};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -27,6 +27,8 @@ use crate::runs::{RunCounts, RunDetail, RunList, RunOut, RunState};
         crate::feeds::ack,
         crate::records::status,
         crate::runs::list,
+        crate::runs::last,
+        crate::runs::start,
         crate::runs::detail,
         crate::webhooks::create,
         crate::webhooks::list,
@@ -64,6 +66,9 @@ use crate::runs::{RunCounts, RunDetail, RunList, RunOut, RunState};
         ProspectOut,
         ProspectStatus,
         ProspectList,
+        LastRun,
+        StartRun,
+        RunStarted,
         crate::Health,
         crate::webhooks::NewWebhook,
         crate::webhooks::WebhookOut,
@@ -84,6 +89,7 @@ use crate::runs::{RunCounts, RunDetail, RunList, RunOut, RunState};
             (Standard Webhooks), dead letters"),
         (name = "prospects", description = "Prospects sent in for units; written into the ERP \
             with the connection's technical ERP user"),
+        (name = "runs", description = "Protocol of sync runs; starting a run by hand"),
         (name = "meta", description = "Health"),
     )
 )]

@@ -1,9 +1,15 @@
-//! The protocol (GEN-7): the caller's runs, filtered by date, and one run with its outcomes.
+//! The protocol (GEN-7): the caller's runs, filtered by date, the last run at a glance, and
+//! one run with its outcomes; and starting a run by hand (GEN-6).
 
 use axum::Json;
-use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use chrono_tz::Europe::Berlin;
+use immohub_domain::UseCase;
+use immohub_engine::{LaunchError, Trigger};
 use immohub_store::{Counts, Run, RunFilter, RunStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -114,8 +120,50 @@ impl From<Run> for RunOut {
 /// Runs, newest first.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct RunList {
+    /// The connection's last run, whatever the date filter (GEN-7); absent before the first.
+    pub last: Option<LastRun>,
     /// Runs, newest first.
     pub runs: Vec<RunOut>,
+}
+
+/// The last run at a glance (GEN-7): date and time in Europe/Berlin, records sent, errors.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LastRun {
+    /// Run ID.
+    pub id: i64,
+    /// Use case, e.g. `stammdaten`.
+    #[schema(example = "stammdaten")]
+    pub use_case: String,
+    /// Start (UTC).
+    pub started_at: DateTime<Utc>,
+    /// Start date in Europe/Berlin.
+    #[schema(example = "2024-05-10")]
+    pub date: String,
+    /// Start time in Europe/Berlin.
+    #[schema(example = "10:00")]
+    pub time: String,
+    /// State.
+    pub status: RunState,
+    /// Records transferred.
+    pub sent: i64,
+    /// Errors: records that failed plus run-level errors.
+    pub errors: i64,
+}
+
+impl From<&Run> for LastRun {
+    fn from(r: &Run) -> Self {
+        let local = r.started_at.with_timezone(&Berlin);
+        LastRun {
+            id: r.id,
+            use_case: r.use_case.clone(),
+            started_at: r.started_at,
+            date: local.format("%Y-%m-%d").to_string(),
+            time: local.format("%H:%M").to_string(),
+            status: r.status.into(),
+            sent: r.counts.sent,
+            errors: r.counts.failed + r.errors.len() as i64,
+        }
+    }
 }
 
 /// One run with the outcomes it recorded.
@@ -199,9 +247,177 @@ pub async fn list(
         limit: params::limit(query.limit.as_deref())?,
     };
     let runs = state.store.runs(&filter).await?;
+    let last = last_run(&state, caller.name()).await?;
     Ok(Json(RunList {
+        last: last.as_ref().map(LastRun::from),
         runs: runs.into_iter().map(RunOut::from).collect(),
     }))
+}
+
+/// The newest run of a connection.
+async fn last_run(state: &ApiState, connection: &str) -> Result<Option<Run>, ApiError> {
+    let filter = RunFilter {
+        connection: Some(connection.to_owned()),
+        limit: 1,
+        ..RunFilter::default()
+    };
+    Ok(state.store.runs(&filter).await?.into_iter().next())
+}
+
+/// The caller's last run at a glance (GEN-7).
+#[utoipa::path(
+    get,
+    path = "/v1/runs/last",
+    operation_id = "last_run",
+    tag = "runs",
+    responses(
+        (status = 200, description = "The connection's last run", body = LastRun),
+        (status = 401, description = "API key missing or invalid", body = ErrorBody),
+        (status = 404, description = "No run yet", body = ErrorBody),
+    )
+)]
+pub async fn last(
+    State(state): State<ApiState>,
+    caller: Caller,
+) -> Result<Json<LastRun>, ApiError> {
+    match last_run(&state, caller.name()).await? {
+        Some(run) => Ok(Json(LastRun::from(&run))),
+        None => Err(ApiError::not_found(
+            "noch kein Lauf für diese Verbindung",
+            "no run for this connection yet",
+        )),
+    }
+}
+
+/// Body of `POST /v1/runs`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct StartRun {
+    /// The use case to run: `stammdaten`, `leerstaende`, `interessenten`, `mieter`,
+    /// `tickets-in`, `tickets-out`, `dokumente`, `personen`.
+    #[schema(example = "stammdaten")]
+    pub use_case: String,
+}
+
+/// Answer of `POST /v1/runs`: the run was started.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RunStarted {
+    /// Run ID; follow `location` for its progress and outcome.
+    pub run_id: i64,
+    /// The use case (stable name).
+    #[schema(example = "stammdaten")]
+    pub use_case: String,
+    /// Always `running`.
+    pub status: RunState,
+    /// Path of the run, as in the `Location` header.
+    #[schema(example = "/v1/runs/42")]
+    pub location: String,
+}
+
+/// Starts a run of one of the caller's use cases by hand (GEN-6), besides its schedule.
+///
+/// The run goes on in the background; read its progress and result at `Location`. A run of
+/// the same use case for the same connection never overlaps one in progress (409).
+#[utoipa::path(
+    post,
+    path = "/v1/runs",
+    operation_id = "start_run",
+    tag = "runs",
+    request_body = StartRun,
+    responses(
+        (status = 202, description = "Run started", body = RunStarted,
+            headers(("Location" = String, description = "Path of the run"))),
+        (status = 400, description = "Body is not a JSON object", body = ErrorBody),
+        (status = 401, description = "API key missing or invalid", body = ErrorBody),
+        (status = 409, description = "The use case is already running for this connection (`run_in_progress`)", body = ErrorBody),
+        (status = 422, description = "Unknown or unavailable use case (`field`: `use_case`)", body = ErrorBody),
+        (status = 503, description = "This instance does not start runs", body = ErrorBody),
+    )
+)]
+pub async fn start(
+    State(state): State<ApiState>,
+    caller: Caller,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(body) = body.map_err(|e| {
+        ApiError::bad_request(
+            "body",
+            format!("ungültiger JSON-Body: {e}"),
+            format!("invalid JSON body: {e}"),
+        )
+    })?;
+    let Some(raw) = body.get("use_case").and_then(|v| v.as_str()) else {
+        return Err(ApiError::unprocessable(
+            "use_case",
+            "„use_case“ fehlt oder ist kein Text (z. B. {\"use_case\": \"stammdaten\"})",
+            "\"use_case\" missing or not a string (e.g. {\"use_case\": \"stammdaten\"})",
+        ));
+    };
+    let Some(use_case) = UseCase::parse(raw) else {
+        let names = UseCase::names();
+        return Err(ApiError::unprocessable(
+            "use_case",
+            format!("unbekannter Use Case „{raw}“ (bekannt: {names})"),
+            format!("unknown use case \"{raw}\" (known: {names})"),
+        ));
+    };
+    let Some(launcher) = &state.launcher else {
+        return Err(ApiError::Unavailable {
+            message: "Diese Instanz startet keine Läufe (kein Lauf-Starter eingerichtet); \
+                      bitte über `immohub serve` starten"
+                .into(),
+            message_en: "This instance does not start runs (no run launcher configured); \
+                         use `immohub serve`"
+                .into(),
+        });
+    };
+    let run_id = launcher
+        .launch(caller.name(), use_case, Trigger::Api)
+        .await
+        .map_err(|e| launch_error(e, raw))?;
+    let location = format!("/v1/runs/{run_id}");
+    tracing::info!(run = run_id, use_case = %use_case, "Lauf über die API gestartet");
+    let body = RunStarted {
+        run_id,
+        use_case: use_case.as_str().to_owned(),
+        status: RunState::Running,
+        location: location.clone(),
+    };
+    Ok((
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, location)],
+        Json(body),
+    )
+        .into_response())
+}
+
+fn launch_error(e: LaunchError, raw: &str) -> ApiError {
+    match e {
+        LaunchError::AlreadyRunning {
+            ref use_case,
+            ref since,
+            ..
+        } => ApiError::RunInProgress {
+            message: e.to_string().into(),
+            message_en: format!(
+                "use case \"{use_case}\" is already running for this connection (since {})",
+                since.to_rfc3339()
+            )
+            .into(),
+        },
+        LaunchError::Unsupported(use_case) => ApiError::unprocessable(
+            "use_case",
+            e.to_string(),
+            format!(
+                "use case \"{raw}\" ({}) is not available in this version",
+                use_case.as_str()
+            ),
+        ),
+        LaunchError::UnknownConnection(_) => ApiError::Unavailable {
+            message: "Diese Verbindung ist auf dieser Instanz nicht konfiguriert".into(),
+            message_en: "This connection is not configured on this instance".into(),
+        },
+        other => ApiError::internal(other),
+    }
 }
 
 /// One of the caller's runs with its outcomes.

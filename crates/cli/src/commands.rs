@@ -9,8 +9,12 @@ use chrono_tz::Europe::Berlin;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use futures::StreamExt;
 use immohub_domain::ErpEntity;
+use immohub_domain::UseCase;
 use immohub_domain::profile::FeedKind;
-use immohub_engine::{ErpRead, SyncOptions, SystemClock, sync_stammdaten};
+use immohub_engine::stammdaten::NoProgress;
+use immohub_engine::{
+    Clock, EngineLauncher, ErpRead, LaunchError, RunLauncher, Scheduler, SystemClock, Trigger,
+};
 use immohub_store::{Environment, EnvironmentStore, Run, RunFilter, Store, SwitchFilter};
 
 use crate::app::{App, DISABLED, UNSET, ensure_sqlite_dir};
@@ -152,6 +156,10 @@ clients = [{clients}]
 # Technical ERP user on every record written into the ERP for this partner (GEN-3), e.g.
 # "IMMOMIO" or "042". Required for a partner that sends prospects (POST /v1/prospects).
 technical_user = "DEMO"
+# Schedules per use case, Europe/Berlin (default: the catalogue's, e.g. master data
+# "Di, Do, So 02:00"). Also "alle 15 Minuten", "15m", "Mo-Fr 06:30", "cron: 0 2 * * 2,4,0",
+# "manuell". `immohub schedule list` shows them with the next run.
+# schedules = { stammdaten = "Di, Do, So 02:00" }
 
 # [partner.unit_types]          # usage code -> living | commercial | parking | storage | other
 # fallback = "other"
@@ -197,9 +205,12 @@ pub async fn serve(config_path: &Path, a: &ServeArgs) -> anyhow::Result<()> {
     let local = listener.local_addr()?;
     println!("immohub hört auf http://{local}  (OpenAPI: http://{local}/openapi.json)");
 
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let erp: Arc<dyn ErpRead> = Arc::new(app.erp().await?);
+    let launcher = crate::schedules::launcher(&app, erp, clock.clone());
+    tracing::info!(instance = %launcher.holder(), "Instanz");
+
     if app.config.server.sync_on_start {
-        let erp = app.erp().await?;
-        let store = app.store.clone();
         // Each partner in the active environment of its master-data use case (GEN-4).
         let mut configs = Vec::new();
         for p in &app.config.partners {
@@ -211,21 +222,20 @@ pub async fn serve(config_path: &Path, a: &ServeArgs) -> anyhow::Result<()> {
                 }
             }
         }
+        let launcher = launcher.clone();
         tokio::spawn(async move {
             for cfg in configs {
-                let opts = SyncOptions {
-                    trigger: "schedule".to_owned(),
-                    ..SyncOptions::default()
-                };
-                match sync_stammdaten(
-                    store.as_ref(),
-                    &erp,
-                    &cfg,
-                    &SystemClock,
-                    &opts,
-                    &immohub_engine::stammdaten::NoProgress,
-                )
-                .await
+                // Under the run lease, like every run: never overlaps a scheduled one, nor the
+                // same run of another instance.
+                match launcher
+                    .run(
+                        &cfg.name,
+                        UseCase::Stammdaten,
+                        Trigger::Schedule,
+                        false,
+                        &NoProgress,
+                    )
+                    .await
                 {
                     Ok(s) => {
                         tracing::info!(partner = %cfg.name, run = s.run_id, sent = s.counts.sent, failed = s.counts.failed, "Stammdatenabgleich beendet")
@@ -251,8 +261,25 @@ pub async fn serve(config_path: &Path, a: &ServeArgs) -> anyhow::Result<()> {
         Arc::clone(&vault),
         stopped.clone(),
     )?;
-    let worker = crate::inbound::spawn_worker(app.config.clone(), app.store.clone(), stopped);
-    let state = immohub_api::ApiState::new(app.store.clone() as Arc<dyn Store>).with_vault(vault);
+    let worker =
+        crate::inbound::spawn_worker(app.config.clone(), app.store.clone(), stopped.clone());
+    if app.config.server.scheduler {
+        let jobs = crate::schedules::jobs(&app.config)?;
+        let scheduler = Scheduler::new(
+            app.store.clone() as Arc<dyn Store>,
+            clock,
+            Arc::new(launcher.clone()) as Arc<dyn RunLauncher>,
+            launcher.holder(),
+            jobs,
+        );
+        let mut stopped = stopped;
+        tokio::spawn(scheduler.run(async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        }));
+    }
+    let state = immohub_api::ApiState::new(app.store.clone() as Arc<dyn Store>)
+        .with_vault(vault)
+        .with_launcher(Arc::new(launcher) as Arc<dyn RunLauncher>);
     immohub_api::serve(listener, state, async move {
         shutdown_signal().await;
         let _ = stop.send(true);
@@ -286,17 +313,16 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
-/// `immohub sync run stammdaten --partner NAME`.
+/// `immohub sync run stammdaten --partner NAME`: under the run lease; refused while the same
+/// run is in progress (GEN-6).
 pub async fn sync_run(config_path: &Path, a: &SyncRunArgs) -> anyhow::Result<()> {
     if a.use_case == immohub_engine::writeback::USE_CASE {
         let app = App::open(config_path).await?;
         return crate::inbound::sync_run(&app, a).await;
     }
-    if a.use_case != immohub_engine::stammdaten::USE_CASE {
-        bail!(
-            "unbekannter Use Case „{}“ (verfügbar: stammdaten, interessenten)",
-            a.use_case
-        );
+    let use_case: UseCase = a.use_case.parse()?;
+    if !EngineLauncher::supports(use_case) {
+        return Err(LaunchError::Unsupported(use_case).into());
     }
     let app = App::open(config_path).await?;
     let partners: Vec<_> = match &a.partner {
@@ -306,14 +332,12 @@ pub async fn sync_run(config_path: &Path, a: &SyncRunArgs) -> anyhow::Result<()>
     if partners.is_empty() {
         bail!("keine Partner konfiguriert");
     }
-    let erp = app.erp().await?;
+    let erp: Arc<dyn ErpRead> = Arc::new(app.erp().await?);
+    let launcher = crate::schedules::launcher(&app, erp, Arc::new(SystemClock));
     let quiet = !std::io::IsTerminal::is_terminal(&std::io::stderr());
     let mut failed = false;
+    let mut refused = Vec::new();
     for p in partners {
-        let opts = SyncOptions {
-            full: a.full,
-            ..SyncOptions::default()
-        };
         // GEN-4: the use case's active environment, or `--env`.
         let env = crate::environments::run_environment(
             &app,
@@ -324,7 +348,17 @@ pub async fn sync_run(config_path: &Path, a: &SyncRunArgs) -> anyhow::Result<()>
         .await?;
         let cfg = p.engine_config_for(env);
         let bars = Bars::new(quiet);
-        let s = sync_stammdaten(app.store.as_ref(), &erp, &cfg, &SystemClock, &opts, &bars).await?;
+        let s = match launcher
+            .run(&cfg.name, use_case, Trigger::Manual, a.full, &bars)
+            .await
+        {
+            Ok(s) => s,
+            Err(e @ LaunchError::AlreadyRunning { .. }) => {
+                refused.push(e.to_string());
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
         println!(
             "Lauf {} ({}): {} – {} gelesen, {} gesendet, {} unverändert, {} übersprungen, {} gelöscht, {} Fehler, {:.1} s",
             s.run_id,
@@ -342,6 +376,9 @@ pub async fn sync_run(config_path: &Path, a: &SyncRunArgs) -> anyhow::Result<()>
             println!("  Fehler: {e}");
         }
         failed |= !s.errors.is_empty();
+    }
+    if !refused.is_empty() {
+        bail!("{}", refused.join("; "));
     }
     if failed {
         bail!("mindestens ein Lauf ist fehlgeschlagen (Details: immohub protocol)");
@@ -441,20 +478,35 @@ pub async fn protocol(config_path: &Path, a: &ProtocolArgs) -> anyhow::Result<()
         limit: a.limit,
     };
     let runs = store.runs(&filter).await?;
-    // The last run of a use case, not an environment switch (GEN-4) recorded as a run.
-    let last_run = runs
+    // GEN-7: the last run at a glance, whatever the date filter; an environment switch
+    // (GEN-4) recorded as a run is not a run of a use case.
+    let last = store
+        .runs(&RunFilter {
+            connection: a.partner.clone(),
+            limit: 20,
+            ..RunFilter::default()
+        })
+        .await?;
+    let last: Vec<&Run> = last
         .iter()
-        .find(|r| Environment::of_switch_direction(&r.direction).is_none());
-    match last_run {
+        .filter(|r| Environment::of_switch_direction(&r.direction).is_none())
+        .take(1)
+        .collect();
+    match last.first() {
         Some(last) => println!(
-            "Letzter Lauf: {} – {} Datensätze gesendet, {} Fehler ({})",
+            "Letzter Lauf: {} – {} Datensätze gesendet, {} Fehler ({}; Lauf {}, {}, {})",
             berlin(last.started_at),
             last.counts.sent,
             last.counts.failed + last.errors.len() as i64,
-            status_de(last.status.as_str())
+            status_de(last.status.as_str()),
+            last.id,
+            last.connection,
+            last.use_case
         ),
-        None if runs.is_empty() => println!("Keine Läufe im gewählten Zeitraum."),
-        None => println!("Kein Abgleichslauf im gewählten Zeitraum, nur Umschaltungen."),
+        None => println!("Noch kein Lauf."),
+    }
+    if runs.is_empty() && !last.is_empty() {
+        println!("Keine Läufe im gewählten Zeitraum.");
     }
     print_runs(&runs);
     let switches = SwitchFilter {
@@ -616,6 +668,25 @@ pub async fn check(config_path: &Path) -> anyhow::Result<()> {
     config.validate()?;
     println!("  ✓ gültig, {} Partner", config.partners.len());
     for p in &config.partners {
+        for s in p.schedules()? {
+            let available = EngineLauncher::supports(s.use_case);
+            if available {
+                println!(
+                    "  ✓ Partner {}: {} {}{}",
+                    p.name,
+                    s.use_case.label_de(),
+                    s.schedule,
+                    if s.configured { "" } else { " (Vorgabe)" }
+                );
+            } else if s.configured {
+                println!(
+                    "  ! Partner {}: Zeitplan für {} gesetzt; dieser Use Case ist in dieser \
+                     Version noch nicht verfügbar",
+                    p.name,
+                    s.use_case.label_de()
+                );
+            }
+        }
         if p.clients.is_empty() {
             println!(
                 "  ! Partner {}: keine Mandanten freigegeben – es wird nichts übertragen (GEN-2)",

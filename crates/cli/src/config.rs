@@ -6,6 +6,7 @@
 //! partner API keys are stored in the hub store, as SHA-256 hashes only; credentials are stored
 //! there sealed with the master key (`[secrets]`, GEN-5).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -15,6 +16,7 @@ use immohub_domain::Separator;
 use immohub_domain::profile::PartnerProfile;
 use immohub_domain::prospect::TechnicalUser;
 use immohub_domain::rules::UnitTypeMapping;
+use immohub_domain::{Schedule, UseCase};
 use immohub_engine::PartnerConfig;
 use immohub_store::Environment;
 use serde::{Deserialize, Serialize};
@@ -50,6 +52,10 @@ pub struct ServerConfig {
     /// Run a master-data sync for every partner when `serve` starts (initial onboarding).
     #[serde(default = "yes")]
     pub sync_on_start: bool,
+    /// Start due runs by their schedules while `serve` runs (GEN-6). Several instances on one
+    /// PostgreSQL database may all schedule: each due run starts once.
+    #[serde(default = "yes")]
+    pub scheduler: bool,
     /// Name of this instance in claims and leases. Default: host, process ID and a random
     /// part. A fixed name lets a restarted instance resume its own claims at once instead of
     /// waiting for them to expire; never give two running instances the same name.
@@ -113,6 +119,10 @@ pub struct PartnerEntry {
     /// feeds, cursors, record states and credentials. Absent or `enabled = false`: off.
     #[serde(default)]
     pub test: Option<TestEnvironment>,
+    /// Schedules per use case (GEN-6), e.g. `{ stammdaten = "Di, Do, So 02:00" }`; a use case
+    /// not listed runs by the catalogue's default schedule.
+    #[serde(default)]
+    pub schedules: BTreeMap<String, String>,
 }
 
 /// `[partner.test]`: the test environment of a partner (GEN-4). Fields that are given
@@ -129,6 +139,15 @@ pub struct TestEnvironment {
     pub separator: Option<Separator>,
     #[serde(default)]
     pub unit_types: Option<UnitTypeMapping>,
+}
+
+/// The schedule of one use case of a partner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UseCaseSchedule {
+    pub use_case: UseCase,
+    pub schedule: Schedule,
+    /// Written in `immohub.toml` (else the catalogue's default).
+    pub configured: bool,
 }
 
 impl PartnerEntry {
@@ -185,6 +204,45 @@ impl PartnerEntry {
             Environment::Production
         }
     }
+
+    /// The schedule of every use case (configured, else the default), checked against the
+    /// use case's maximum frequency. Errors name the partner and the problem, in German.
+    pub fn schedules(&self) -> anyhow::Result<Vec<UseCaseSchedule>> {
+        let mut configured = BTreeMap::new();
+        for (key, text) in &self.schedules {
+            let use_case = UseCase::parse(key).with_context(|| {
+                format!(
+                    "Partner „{}“: unbekannter Use Case „{key}“ in schedules (bekannt: {})",
+                    self.name,
+                    UseCase::names()
+                )
+            })?;
+            let schedule = Schedule::parse_for(use_case, text)
+                .with_context(|| format!("Partner „{}“", self.name))?;
+            if configured.insert(use_case, schedule).is_some() {
+                anyhow::bail!(
+                    "Partner „{}“: Zeitplan für {} ist mehrfach angegeben",
+                    self.name,
+                    use_case.label_de()
+                );
+            }
+        }
+        Ok(UseCase::ALL
+            .into_iter()
+            .map(|use_case| match configured.remove(&use_case) {
+                Some(schedule) => UseCaseSchedule {
+                    use_case,
+                    schedule,
+                    configured: true,
+                },
+                None => UseCaseSchedule {
+                    use_case,
+                    schedule: use_case.default_schedule(),
+                    configured: false,
+                },
+            })
+            .collect())
+    }
 }
 
 fn default_listen() -> String {
@@ -208,6 +266,7 @@ impl Default for ServerConfig {
         Self {
             listen: default_listen(),
             sync_on_start: true,
+            scheduler: true,
             instance: None,
         }
     }
@@ -273,7 +332,8 @@ impl Config {
             })
     }
 
-    /// Checks what serde cannot: unique partner names.
+    /// Checks what serde cannot: unique partner names, valid schedules within the use cases'
+    /// maximum frequencies (GEN-6).
     pub fn validate(&self) -> anyhow::Result<()> {
         self.delivery.validate()?;
         let mut seen = std::collections::HashSet::new();
@@ -292,6 +352,7 @@ impl Config {
                     p.name
                 );
             }
+            p.schedules()?;
         }
         Ok(())
     }

@@ -8,6 +8,7 @@ pub mod delivery;
 mod environments;
 mod inbound;
 mod progress;
+mod schedules;
 mod secrets;
 mod vault;
 
@@ -48,6 +49,11 @@ pub enum Command {
     },
     /// Protokoll: Läufe, Datensätze eines Laufs, Status eines Datensatzes.
     Protocol(ProtocolArgs),
+    /// Zeitpläne der Use Cases (GEN-6).
+    Schedule {
+        #[command(subcommand)]
+        command: ScheduleCommand,
+    },
     /// Prüft Konfiguration und Verbindungen (Hub-Datenbank, ERP).
     Check,
     /// API-Schlüssel der Partner.
@@ -112,6 +118,12 @@ pub struct ServeArgs {
 pub enum SyncCommand {
     /// Startet einen Abgleich von Hand.
     Run(SyncRunArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScheduleCommand {
+    /// Zeigt je Partner die Use Cases mit Zeitplan und nächstem Lauf (Berliner Zeit).
+    List,
 }
 
 #[derive(Debug, Args)]
@@ -295,6 +307,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             command: SyncCommand::Run(a),
         } => commands::sync_run(&cli.config, &a).await,
         Command::Protocol(a) => commands::protocol(&cli.config, &a).await,
+        Command::Schedule {
+            command: ScheduleCommand::List,
+        } => schedules::list(&cli.config).await,
         Command::Check => commands::check(&cli.config).await,
         Command::Key {
             command: KeyCommand::Rotate { partner, env },

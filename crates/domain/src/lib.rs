@@ -8,7 +8,11 @@ pub mod profile;
 pub mod prospect;
 pub mod raw;
 pub mod rules;
+pub mod schedule;
+pub mod usecase;
 
 pub use entity::*;
 pub use id::{IdError, Separator};
 pub use raw::{ErpEntity, FieldError, RawRecord};
+pub use schedule::{Schedule, ScheduleError};
+pub use usecase::{Direction, MaxFrequency, UseCase};

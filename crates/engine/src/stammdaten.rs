@@ -40,6 +40,8 @@ pub enum SyncError {
 
 /// Progress callbacks for the CLI's progress bars.
 pub trait Progress: Send + Sync {
+    /// The run is recorded in the protocol under `run_id` (called once, before any reading).
+    fn run_started(&self, _run_id: i64) {}
     fn entity_started(&self, _entity: ErpEntity, _incremental: bool) {}
     fn rows_read(&self, _n: u64) {}
     fn entity_done(&self, _entity: ErpEntity, _counts: &Counts) {}
@@ -79,6 +81,7 @@ pub async fn sync_stammdaten(
             started_at,
         })
         .await?;
+    progress.run_started(run_id);
     let ctx = Ctx {
         store,
         erp,

@@ -10,6 +10,7 @@ mod environments;
 mod inbox;
 mod model;
 mod outbox;
+mod schedules;
 mod secrets;
 mod sql;
 
@@ -17,6 +18,7 @@ pub use environments::*;
 pub use inbox::*;
 pub use model::*;
 pub use outbox::*;
+pub use schedules::*;
 pub use secrets::*;
 pub use sql::{SqlStore, open};
 
@@ -46,7 +48,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// The hub store. Every method is one transaction unless it says otherwise.
 #[async_trait]
 pub trait Store:
-    OutboxStore + SecretStore + EnvironmentStore + InboxStore + Send + Sync + 'static
+    OutboxStore + SecretStore + EnvironmentStore + InboxStore + ScheduleStore + Send + Sync + 'static
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -11,6 +11,7 @@ mod environments;
 mod inbox;
 mod outbox;
 mod postgres;
+mod schedules;
 mod secrets;
 mod sqlite;
 

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, Once};
 use chrono::{DateTime, TimeZone, Utc};
 use immohub_api::{ApiState, hash_api_key};
 use immohub_domain::profile::FeedKind;
+use immohub_engine::RunLauncher;
 use immohub_store::{
     Batch, Connection, Counts, FeedOp, NewFeedItem, NewRun, Outcome, RecordState, RecordStatus,
     RunEnd, RunStatus, SqlStore, Store,
@@ -89,8 +90,15 @@ pub fn at(s: &str) -> DateTime<Utc> {
 }
 
 impl TestApp {
-    /// A fresh store with the fixture, and the server on port 0.
+    /// A fresh store with the fixture, and the server on port 0 (without run launcher).
     pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| None).await
+    }
+
+    /// Like [`TestApp::spawn`], with the run launcher `launcher` makes over the store.
+    pub async fn spawn_with(
+        launcher: impl FnOnce(Arc<SqlStore>) -> Option<Arc<dyn RunLauncher>>,
+    ) -> TestApp {
         init_log();
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite:{}", dir.path().join("hub.db").display());
@@ -100,8 +108,11 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();
-        let state = ApiState::new(store.clone())
+        let mut state = ApiState::new(store.clone())
             .with_vault(Arc::new(immohub_engine::MemoryVault::default()));
+        if let Some(launcher) = launcher(store.clone()) {
+            state = state.with_launcher(launcher);
+        }
         let server = tokio::spawn(immohub_api::serve(listener, state, async {
             let _ = rx.await;
         }));

@@ -13,6 +13,7 @@ async fn unauthorized_without_key_or_with_wrong_key() {
         "/v1/feeds/units",
         "/v1/records/units/1/1/1/1",
         "/v1/runs",
+        "/v1/runs/last",
         "/v1/runs/1",
     ];
     for path in paths {
@@ -116,6 +117,7 @@ async fn openapi_json_parses_and_lists_the_paths() {
         "/v1/feeds/{feed}/ack",
         "/v1/records/{feed}/{id}",
         "/v1/runs",
+        "/v1/runs/last",
         "/v1/runs/{id}",
         "/health",
     ] {
@@ -126,6 +128,11 @@ async fn openapi_json_parses_and_lists_the_paths() {
         );
     }
     assert!(paths["/v1/feeds/{feed}/ack"].get("post").is_some());
+    // GEN-6: starting a run by hand, with its answers.
+    let start = &paths["/v1/runs"]["post"];
+    for status in ["202", "401", "409", "422", "503"] {
+        assert!(start["responses"].get(status).is_some(), "{status}");
+    }
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(schemes["bearer"]["type"], "http");
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
@@ -147,6 +154,9 @@ async fn openapi_json_parses_and_lists_the_paths() {
         "ErrorBody",
         "RecordStatusOut",
         "RunDetail",
+        "StartRun",
+        "RunStarted",
+        "LastRun",
     ] {
         assert!(schemas.contains_key(schema), "{schema} missing");
     }

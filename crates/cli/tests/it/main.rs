@@ -8,6 +8,7 @@ mod crash;
 mod environments;
 mod inbound;
 mod multi;
+mod schedules;
 mod secrets;
 mod support;
 mod tour;

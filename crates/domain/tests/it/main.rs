@@ -6,3 +6,4 @@
 mod entity;
 mod prospect;
 mod rules;
+mod schedule;

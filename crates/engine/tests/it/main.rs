@@ -6,5 +6,6 @@
 
 mod delivery;
 mod memory_erp;
+mod scheduler;
 mod stammdaten;
 mod writeback;

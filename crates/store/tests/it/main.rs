@@ -18,5 +18,6 @@ mod feed;
 mod inbox;
 mod open;
 mod rules;
+mod schedules;
 mod secrets;
 mod story;
