@@ -322,7 +322,10 @@ pub async fn sync_run(config_path: &Path, a: &SyncRunArgs) -> anyhow::Result<()>
     }
     let use_case: UseCase = a.use_case.parse()?;
     if !EngineLauncher::supports(use_case) {
-        return Err(LaunchError::Unsupported(use_case).into());
+        bail!(
+            "{} (verfügbar: stammdaten, interessenten)",
+            LaunchError::Unsupported(use_case)
+        );
     }
     let app = App::open(config_path).await?;
     let partners: Vec<_> = match &a.partner {

@@ -192,7 +192,7 @@ async fn gen_11_two_instances_share_the_work_and_survive_a_kill() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|r| r["use_case"] == "stammdaten" && r["status"] == "succeeded");
+            .any(|r| r["use_case"] == "stammdaten" && !r["ended_at"].is_null());
         let (hub, head) = hub_state(&http, &b.url, &key).await;
         let mut all = sync_done && head > 0;
         let mut positions = Vec::new();
@@ -228,7 +228,15 @@ async fn gen_11_two_instances_share_the_work_and_survive_a_kill() {
                 triggers.iter().any(|t| t.contains("instance-b")),
                 "{triggers:?}"
             );
-            // Exactly one master-data sync ran to completion with sends (no overlap doubled it).
+            // The run lease let exactly one instance run the start-up sync (GEN-6): the
+            // other's attempt was refused, so nothing entered the feed twice.
+            let syncs = runs["runs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r["use_case"] == "stammdaten")
+                .count();
+            assert_eq!(syncs, 1, "{runs}");
             break;
         }
         assert!(
