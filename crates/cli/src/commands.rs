@@ -206,6 +206,16 @@ pub async fn serve(config_path: &Path, a: &ServeArgs) -> anyhow::Result<()> {
     println!("immohub hört auf http://{local}  (OpenAPI: http://{local}/openapi.json)");
 
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    // Restarted under a fixed instance name: the previous incarnation's run leases are void
+    // (its runs died with it), so they need not expire first.
+    if let Some(name) = &app.config.server.instance {
+        let freed =
+            immohub_store::ScheduleStore::release_leases_of(app.store.as_ref(), name, clock.now())
+                .await?;
+        if freed > 0 {
+            tracing::warn!(instance = %name, freed, "Laufsperren der vorigen Instanz freigegeben");
+        }
+    }
     let erp: Arc<dyn ErpRead> = Arc::new(app.erp().await?);
     let launcher = crate::schedules::launcher(&app, erp, clock.clone());
     tracing::info!(instance = %launcher.holder(), "Instanz");

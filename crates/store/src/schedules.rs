@@ -82,6 +82,10 @@ pub trait ScheduleStore: Send + Sync {
     /// Frees a lease at `now`; `false` when it was no longer this holder's or already free.
     async fn release_lease(&self, lease: &Lease, now: DateTime<Utc>) -> Result<bool>;
 
+    /// Frees every active lease of `holder` at `now` (an instance restarting under a fixed name:
+    /// its previous incarnation is gone, its runs with it). Returns how many were freed.
+    async fn release_leases_of(&self, holder: &str, now: DateTime<Utc>) -> Result<u64>;
+
     /// The lease of (connection, use case) as stored, active or not; see [`Lease::is_active`].
     async fn lease(&self, connection: &str, use_case: UseCase) -> Result<Option<Lease>>;
 

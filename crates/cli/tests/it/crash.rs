@@ -71,7 +71,7 @@ fn start(dir: &Path, crash_at: Option<&str>) -> Option<Serve> {
     }
 }
 
-async fn get(http: &reqwest::Client, url: &str, key: &str) -> Value {
+pub(crate) async fn get(http: &reqwest::Client, url: &str, key: &str) -> Value {
     http.get(url)
         .bearer_auth(key)
         .send()
@@ -82,8 +82,9 @@ async fn get(http: &reqwest::Client, url: &str, key: &str) -> Value {
         .unwrap()
 }
 
-/// The hub's view: latest version and op per (feed, id), read through the pull API.
-async fn hub_state(
+/// The hub's view: latest version and op per (feed, id), read through the pull API, and the
+/// newest feed position.
+pub(crate) async fn hub_state(
     http: &reqwest::Client,
     base: &str,
     key: &str,

@@ -9,6 +9,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use immohub_testkit::{Fault, FaultMix, FaultyPartner};
+
+use crate::crash::{get, hub_state};
 use serde_json::{Value, json};
 
 struct Serve {
@@ -74,54 +76,6 @@ async fn pg_database() -> Option<String> {
         .await
         .unwrap();
     Some(format!("postgres://postgres@127.0.0.1:5432/{name}"))
-}
-
-async fn get(http: &reqwest::Client, url: &str, key: &str) -> Value {
-    http.get(url)
-        .bearer_auth(key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
-async fn hub_state(
-    http: &reqwest::Client,
-    base: &str,
-    key: &str,
-) -> (HashMap<(String, String), (i64, String)>, i64) {
-    let feeds = get(http, &format!("{base}/v1/feeds"), key).await;
-    let mut out = HashMap::new();
-    let mut head = 0;
-    for f in feeds["feeds"].as_array().unwrap() {
-        let name = f["feed"].as_str().unwrap().to_owned();
-        head = head.max(f["head"].as_i64().unwrap());
-        let mut after = 0;
-        loop {
-            let page = get(
-                http,
-                &format!("{base}/v1/feeds/{name}?after={after}&limit=1000"),
-                key,
-            )
-            .await;
-            for item in page["items"].as_array().unwrap() {
-                out.insert(
-                    (name.clone(), item["id"].as_str().unwrap().to_owned()),
-                    (
-                        item["version"].as_i64().unwrap(),
-                        item["op"].as_str().unwrap().to_owned(),
-                    ),
-                );
-            }
-            after = page["next_after"].as_i64().unwrap();
-            if !page["has_more"].as_bool().unwrap() {
-                break;
-            }
-        }
-    }
-    (out, head)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -63,6 +63,10 @@ impl ScheduleStore for SqlStore {
         dispatch!(self.release_lease(lease, now))
     }
 
+    async fn release_leases_of(&self, holder: &str, now: DateTime<Utc>) -> Result<u64> {
+        dispatch!(self.release_leases_of(holder, now))
+    }
+
     async fn lease(&self, connection: &str, use_case: UseCase) -> Result<Option<Lease>> {
         dispatch!(self.lease(connection, use_case))
     }

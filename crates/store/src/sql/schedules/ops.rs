@@ -137,6 +137,22 @@ pub(crate) async fn release_lease(
     Ok(done.rows_affected() == 1)
 }
 
+pub(crate) async fn release_leases_of(
+    pool: &Pool<Db>,
+    holder: &str,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE run_leases SET expires_at = $2, updated_at = $2 \
+         WHERE holder = $1 AND expires_at > $2",
+    )
+    .bind(holder)
+    .bind(ts(now))
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 pub(crate) async fn lease(
     pool: &Pool<Db>,
     connection: &str,
