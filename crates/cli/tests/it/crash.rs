@@ -122,17 +122,22 @@ pub(crate) async fn hub_state(
 }
 
 /// Waits until the start-up sync has ended and the endpoint has delivered everything.
+/// Waits until a start-up sync that began after `since` (this instance's, not a killed
+/// predecessor's) has ended, the endpoint has delivered everything, and no prospect waits.
 async fn drained(
     http: &reqwest::Client,
     s: &Serve,
     key: &str,
     hook: i64,
+    since: &str,
 ) -> HashMap<(String, String), (i64, String)> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let runs = get(http, &format!("{}/v1/runs?limit=200", s.url), key).await;
         let started_here = runs["runs"].as_array().unwrap().iter().any(|r| {
-            r["use_case"] == "stammdaten" && !r["ended_at"].is_null() && r["trigger"] == "schedule"
+            r["use_case"] == "stammdaten"
+                && !r["ended_at"].is_null()
+                && r["started_at"].as_str().is_some_and(|t| t >= since)
         });
         let newest_sync_done = runs["runs"]
             .as_array()
@@ -160,6 +165,11 @@ async fn drained(
         assert!(Instant::now() < deadline, "not drained: {runs}");
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
+}
+
+/// Now as the API writes times (UTC, microseconds, `Z`), comparable as text.
+fn now_text() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 fn held(p: &FaultyPartner) -> HashMap<(String, String), (i64, String)> {
@@ -335,8 +345,9 @@ async fn gen_11_crash_harness_sigkill_at_random_moments() {
         drop(victim); // SIGKILL (if still alive)
 
         // Restart cleanly; it must converge to the hub's state with nothing doubled.
+        let since = now_text();
         let clean = start(dir, None).unwrap();
-        let hub = drained(&http, &clean, &key, hook).await;
+        let hub = drained(&http, &clean, &key, hook, &since).await;
         // Every prospect accepted so far is in the ERP exactly once, with the technical user.
         let dupes = erp_query(
             dir,
@@ -418,9 +429,10 @@ async fn gen_11_crash_harness_sigkill_at_random_moments() {
     let _ = std::fs::remove_file(fresh.path().join("data/demo-erp.db-wal"));
     let _ = std::fs::remove_file(fresh.path().join("data/demo-erp.db-shm"));
     let partner2 = FaultyPartner::start().await;
+    let since = now_text();
     let s = start(fresh.path(), None).unwrap();
     let hook2 = register(&http, &s, &key2, &partner2).await;
-    drained(&http, &s, &key2, hook2).await;
+    drained(&http, &s, &key2, hook2, &since).await;
     drop(s);
     let live = |p: &FaultyPartner| -> HashMap<(String, String), Value> {
         p.records()
