@@ -330,6 +330,10 @@ async fn gen_11_concurrent_claims_never_overlap(store: &dyn Store) {
             .unwrap();
     }
     let lease = Duration::minutes(5);
+    let run_id = run(store, "a").await;
+    // Each worker finishes what it claimed, as the inbound worker does: a holder's own open
+    // claims are handed back to it (a restarted instance resumes its work), so a worker that
+    // never finished would see the same items again.
     let claim = |holder: &'static str| async move {
         let mut mine = Vec::new();
         loop {
@@ -341,7 +345,22 @@ async fn gen_11_concurrent_claims_never_overlap(store: &dyn Store) {
                 return mine;
             }
             assert!(got.iter().all(|i| i.claimed_by.as_deref() == Some(holder)));
-            mine.extend(got.into_iter().map(|i| i.id));
+            for i in got {
+                let finished = store
+                    .finish_inbox(&done(
+                        i.id,
+                        holder,
+                        run_id,
+                        InboxResult::Written {
+                            erp_id: format!("erp-{}", i.id),
+                        },
+                        2,
+                    ))
+                    .await
+                    .unwrap();
+                assert!(finished, "{holder} finishes its own claim {}", i.id);
+                mine.push(i.id);
+            }
         }
     };
     let (a, b, c) = futures::join!(claim("w1"), claim("w2"), claim("w3"));
