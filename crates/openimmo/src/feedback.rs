@@ -163,6 +163,12 @@ pub fn parse_feedback<R: BufRead>(input: R) -> Result<FeedbackFile, FeedbackErro
                 let is_empty = matches!(event, Event::Empty(_));
                 let name = local_lower(e.name().as_ref());
                 if !root_seen {
+                    if !is_xml_name(&name) {
+                        return Err(FeedbackError::NotXml {
+                            position: reader.buffer_position(),
+                            message: format!("ungültiger Elementname {name:?}"),
+                        });
+                    }
                     if name != "openimmo_feedback" {
                         return Err(FeedbackError::WrongRoot(name));
                     }
@@ -411,6 +417,14 @@ fn local_lower(qname: &[u8]) -> String {
         None => qname,
     };
     String::from_utf8_lossy(local).to_lowercase()
+}
+
+fn is_xml_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 fn clean(text: &str) -> Option<String> {

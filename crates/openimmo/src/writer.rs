@@ -64,6 +64,11 @@ impl<W: Write> OpenImmoWriter<W> {
         Ok(w)
     }
 
+    /// The inner writer (e.g. to see how many bytes reached it).
+    pub fn get_ref(&self) -> &W {
+        self.xml.get_ref()
+    }
+
     /// Number of listings written so far.
     pub fn listings_written(&self) -> usize {
         self.written
