@@ -100,17 +100,34 @@ impl<W: Write> OpenImmoWriter<W> {
         self.xml.write_event(Event::End(BytesEnd::new(name)))
     }
 
+    /// An empty element whose attribute values are fixed enumeration values, booleans or
+    /// validated codes (never free text): written directly, without escaping or allocation.
     fn empty_with(&mut self, name: &str, attrs: &[(&str, &str)]) -> std::io::Result<()> {
-        let mut el = BytesStart::new(name);
-        for a in attrs {
-            el.push_attribute(*a);
+        let w = self.xml.get_mut();
+        w.write_all(b"<")?;
+        w.write_all(name.as_bytes())?;
+        for (key, value) in attrs {
+            debug_assert!(!value.contains(['<', '>', '&', '"']));
+            w.write_all(b" ")?;
+            w.write_all(key.as_bytes())?;
+            w.write_all(b"=\"")?;
+            w.write_all(value.as_bytes())?;
+            w.write_all(b"\"")?;
         }
-        self.xml.write_event(Event::Empty(el))
+        w.write_all(b"/>")
     }
 
     fn text_el(&mut self, name: &str, text: &str) -> std::io::Result<()> {
         self.start(name)?;
         self.xml.write_event(Event::Text(BytesText::new(text)))?;
+        self.end(name)
+    }
+
+    /// For text that never needs escaping (numbers, dates, booleans, enumeration values).
+    fn plain_el(&mut self, name: &str, text: &str) -> std::io::Result<()> {
+        self.start(name)?;
+        self.xml
+            .write_event(Event::Text(BytesText::from_escaped(text)))?;
         self.end(name)
     }
 
@@ -124,7 +141,7 @@ impl<W: Write> OpenImmoWriter<W> {
     /// Writes the reusable buffer as the element's text (numbers and dates: no escaping needed).
     fn buf_el(&mut self, name: &str) -> std::io::Result<()> {
         let text = std::mem::take(&mut self.buf);
-        let res = self.text_el(name, &text);
+        let res = self.plain_el(name, &text);
         self.buf = text;
         res
     }
@@ -158,7 +175,7 @@ impl<W: Write> OpenImmoWriter<W> {
 
     fn boolean(&mut self, name: &str, value: Option<bool>) -> std::io::Result<()> {
         match value {
-            Some(v) => self.text_el(name, bool_str(v)),
+            Some(v) => self.plain_el(name, bool_str(v)),
             None => Ok(()),
         }
     }
@@ -344,7 +361,7 @@ impl<W: Write> OpenImmoWriter<W> {
         self.int("baujahr", l.year_built.map(i64::from))?;
         for ep in &l.energy_certificates {
             self.start("energiepass")?;
-            self.text_el("epart", ep.kind.as_str())?;
+            self.plain_el("epart", ep.kind.as_str())?;
             self.date("gueltig_bis", ep.valid_until)?;
             let (consumption, demand) = match ep.kind {
                 EnergyCertificateKind::Consumption => (ep.value, None),
@@ -358,10 +375,10 @@ impl<W: Write> OpenImmoWriter<W> {
             self.opt_text("baujahr", &ep.year_built)?;
             self.date("ausstelldatum", ep.issued_on)?;
             if let Some(v) = ep.vintage {
-                self.text_el("jahrgang", v.as_str())?;
+                self.plain_el("jahrgang", v.as_str())?;
             }
             if let Some(k) = ep.building_kind {
-                self.text_el("gebaeudeart", k.as_str())?;
+                self.plain_el("gebaeudeart", k.as_str())?;
             }
             self.end("energiepass")?;
         }
@@ -643,9 +660,22 @@ pub fn validate_listing(l: &Listing) -> Result<(), ValidationError> {
     Ok(())
 }
 
+/// XML 1.0 forbids C0 controls except tab, LF and CR, and U+FFFE/U+FFFF. Byte scan: in UTF-8
+/// every byte below 0x20 is such a control, and U+FFFE/U+FFFF are `EF BF BE`/`EF BF BF`.
 fn has_invalid_xml_char(s: &str) -> bool {
-    s.chars().any(|ch| {
-        matches!(ch, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}')
+    let b = s.as_bytes();
+    // Fast path (vectorises): no control byte and no 0xEF lead byte at all.
+    if !b
+        .iter()
+        .fold(false, |acc, &c| acc | (c < 0x20) | (c == 0xEF))
+    {
+        return false;
+    }
+    b.iter().enumerate().any(|(i, &c)| {
+        (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r'))
+            || (c == 0xEF
+                && b.get(i + 1) == Some(&0xBF)
+                && matches!(b.get(i + 2), Some(0xBE | 0xBF)))
     })
 }
 
