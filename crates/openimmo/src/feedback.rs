@@ -203,6 +203,12 @@ pub fn parse_feedback<R: BufRead>(input: R) -> Result<FeedbackFile, FeedbackErro
             }
             Event::Text(e) => {
                 if let Ok(t) = e.decode() {
+                    if !root_seen && !t.trim().is_empty() {
+                        return Err(FeedbackError::NotXml {
+                            position: reader.buffer_position(),
+                            message: "Text außerhalb eines XML-Elements".into(),
+                        });
+                    }
                     text.push_str(&t);
                 }
             }

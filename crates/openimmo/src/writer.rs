@@ -627,16 +627,27 @@ pub fn validate_listing(l: &Listing) -> Result<(), ValidationError> {
         }
     }
     // XML 1.0 forbids most control characters; reject instead of writing a broken document.
-    let texts: [(&'static str, Option<&str>); 14] = [
+    let a = &l.address;
+    let mut texts: Vec<(&'static str, Option<&str>)> = vec![
         ("verwaltung_techn/objektnr_extern", Some(&l.object_id)),
         ("verwaltung_techn/objektnr_intern", l.internal_id.as_deref()),
         ("verwaltung_techn/openimmo_obid", Some(&l.openimmo_obid)),
-        ("geo/plz", Some(&l.address.plz)),
-        ("geo/ort", l.address.ort.as_deref()),
-        ("geo/strasse", l.address.strasse.as_deref()),
-        ("geo/hausnummer", l.address.hausnummer.as_deref()),
-        ("geo/wohnungsnr", l.address.wohnungsnr.as_deref()),
+        ("geo/plz", Some(&a.plz)),
+        ("geo/ort", a.ort.as_deref()),
+        ("geo/strasse", a.strasse.as_deref()),
+        ("geo/hausnummer", a.hausnummer.as_deref()),
+        ("geo/bundesland", a.bundesland.as_deref()),
+        ("geo/wohnungsnr", a.wohnungsnr.as_deref()),
+        ("kontaktperson/email_zentrale", c.email_zentrale.as_deref()),
+        ("kontaktperson/email_direkt", c.email_direkt.as_deref()),
+        ("kontaktperson/tel_zentrale", c.tel_zentrale.as_deref()),
+        ("kontaktperson/tel_durchw", c.tel_durchw.as_deref()),
+        ("kontaktperson/tel_fax", c.tel_fax.as_deref()),
+        ("kontaktperson/tel_handy", c.tel_handy.as_deref()),
         ("kontaktperson/name", Some(&c.name)),
+        ("kontaktperson/vorname", c.vorname.as_deref()),
+        ("kontaktperson/anrede", c.anrede.as_deref()),
+        ("kontaktperson/firma", c.firma.as_deref()),
         ("freitexte/objekttitel", l.texts.title.as_deref()),
         ("freitexte/lage", l.texts.location.as_deref()),
         ("freitexte/ausstatt_beschr", l.texts.features.as_deref()),
@@ -649,6 +660,18 @@ pub fn validate_listing(l: &Listing) -> Result<(), ValidationError> {
             l.available_from_text.as_deref(),
         ),
     ];
+    for ep in &l.energy_certificates {
+        texts.push((
+            "energiepass/primaerenergietraeger",
+            ep.primary_energy_carrier.as_deref(),
+        ));
+        texts.push(("energiepass/wertklasse", ep.class.as_deref()));
+        texts.push(("energiepass/baujahr", ep.year_built.as_deref()));
+    }
+    for att in &l.attachments {
+        texts.push(("anhang/anhangtitel", att.title.as_deref()));
+        texts.push(("anhang/format", Some(&att.format)));
+    }
     for (field, text) in texts {
         if text.is_some_and(has_invalid_xml_char) {
             return Err(err(

@@ -564,6 +564,21 @@ fn vac_3_missing_ids_postcode_and_control_characters_are_rejected() {
     let e = validate_listing(&l).expect_err("control char");
     assert_eq!(e.field, "freitexte/objektbeschreibung");
     let mut l = living();
+    l.contact.vorname = Some("Ma\u{b}ria".into());
+    assert_eq!(
+        validate_listing(&l).expect_err("control char").field,
+        "kontaktperson/vorname"
+    );
+    let mut l = living();
+    l.attachments[0].title = Some("Bild\u{fffe}".into());
+    assert_eq!(
+        validate_listing(&l).expect_err("U+FFFE").field,
+        "anhang/anhangtitel"
+    );
+    let mut l = living();
+    l.texts.description = Some("Zeilen\nmit\tTab und Umlaut ä".into());
+    validate_listing(&l).expect("tab, newline and umlauts are fine");
+    let mut l = living();
     l.address.iso_land = Some("Deutschland".into());
     assert_eq!(
         validate_listing(&l).expect_err("iso").field,
