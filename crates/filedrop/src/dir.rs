@@ -159,4 +159,3 @@ impl DirConn {
             .map_err(|e| self.err(Step::Delete, &e))
     }
 }
-

@@ -1,9 +1,9 @@
 //! FTP target (suppaftp on tokio): `STOR` under a temporary name, then `RNFR`/`RNTO`.
 
 use std::collections::HashSet;
-use std::time::Duration;
 
 use secrecy::ExposeSecret;
+use suppaftp::list::ListParser;
 use suppaftp::tokio::AsyncFtpStream;
 use suppaftp::types::FileType;
 use suppaftp::{FtpError, Status};
@@ -11,7 +11,7 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 use crate::config::FtpTarget;
-use crate::error::{ErrorKind, FiledropError, Result, Step, io_err, io_reason, within};
+use crate::error::{ErrorKind, FiledropError, Result, Step, io_err, within};
 use crate::names::{free_archive_name, is_in_progress, matches_pattern, temp_name};
 use crate::{COPY_BUFFER, RemoteFile};
 
@@ -130,7 +130,10 @@ impl FtpConn {
     }
 
     pub(crate) async fn list(&mut self, pattern: &str) -> Result<Vec<RemoteFile>> {
-        let files = self.list_all(None).await.map_err(|e| self.err(Step::List, e))?;
+        let files = self
+            .list_all(None)
+            .await
+            .map_err(|e| self.err(Step::List, e))?;
         Ok(files
             .into_iter()
             .filter(|f| !is_in_progress(&f.name) && matches_pattern(pattern, &f.name))
@@ -143,14 +146,18 @@ impl FtpConn {
         let parsed: Vec<suppaftp::list::File> = match self.stream.mlsd(dir).await {
             Ok(lines) => lines
                 .iter()
-                .filter_map(|l| suppaftp::list::File::from_mlsx_line(l).ok())
+                .filter_map(|l| ListParser::parse_mlsd(l).ok())
                 .collect(),
             Err(_) => self
                 .stream
                 .list(dir)
                 .await?
                 .iter()
-                .filter_map(|l| suppaftp::list::File::try_from(l.as_str()).ok())
+                .filter_map(|l| {
+                    ListParser::parse_posix(l)
+                        .or_else(|_| ListParser::parse_dos(l))
+                        .ok()
+                })
                 .collect(),
         };
         Ok(parsed
@@ -220,8 +227,6 @@ impl FtpConn {
 fn base_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
-
-
 
 fn ftp_err(desc: &str, step: Step, e: FtpError) -> FiledropError {
     match e {

@@ -35,8 +35,8 @@ use std::time::SystemTime;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
 pub use config::{
-    DEFAULT_ARCHIVE_DIR, DEFAULT_CONNECT_TIMEOUT_SECS, DirectoryTarget, FtpTarget,
-    PrivateKeyAuth, SftpAuth, SftpTarget, Target,
+    DEFAULT_ARCHIVE_DIR, DEFAULT_CONNECT_TIMEOUT_SECS, DirectoryTarget, FtpTarget, PrivateKeyAuth,
+    SftpAuth, SftpTarget, Target,
 };
 pub use error::{ErrorKind, FiledropError, Result, Step};
 pub use names::{is_in_progress, matches_pattern, temp_name};
@@ -98,9 +98,7 @@ impl Target {
                 Inner::Dir(dir::DirConn::open(desc.clone(), &d.path, &d.archive_dir).await?)
             }
             Target::Ftp(f) => Inner::Ftp(Box::new(ftp::FtpConn::open(desc.clone(), f).await?)),
-            Target::Sftp(s) => {
-                Inner::Sftp(Box::new(sftp::SftpConn::open(desc.clone(), s).await?))
-            }
+            Target::Sftp(s) => Inner::Sftp(Box::new(sftp::SftpConn::open(desc.clone(), s).await?)),
         };
         Ok(Connection { desc, inner })
     }

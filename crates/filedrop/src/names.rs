@@ -110,13 +110,23 @@ mod tests {
             ("a*b*c", "aXbY", false),
         ];
         for (pattern, name, expected) in table {
-            assert_eq!(matches_pattern(pattern, name), expected, "{pattern} vs {name}");
+            assert_eq!(
+                matches_pattern(pattern, name),
+                expected,
+                "{pattern} vs {name}"
+            );
         }
     }
 
     #[test]
     fn pro_2_in_progress_names_are_skipped() {
-        for name in [".a.xml.part", "a.xml.part", "a.xml.tmp", "a.XML.PART", ".hidden.xml"] {
+        for name in [
+            ".a.xml.part",
+            "a.xml.part",
+            "a.xml.tmp",
+            "a.XML.PART",
+            ".hidden.xml",
+        ] {
             assert!(is_in_progress(name), "{name}");
         }
         for name in ["a.xml", "part.xml", "tmp.zip"] {

@@ -95,7 +95,10 @@ impl SftpConn {
 
         let seen = Arc::new(Mutex::new(HostKeySeen::default()));
         let checker = Checker {
-            expected: t.known_host_fingerprint.clone().filter(|f| !f.trim().is_empty()),
+            expected: t
+                .known_host_fingerprint
+                .clone()
+                .filter(|f| !f.trim().is_empty()),
             accept_any: t.accept_any_host_key,
             seen: Arc::clone(&seen),
         };
@@ -166,17 +169,14 @@ impl SftpConn {
                     format!("SSH-Kanal nicht geöffnet ({e})"),
                 )
             })?;
-            channel
-                .request_subsystem(true, "sftp")
-                .await
-                .map_err(|e| {
-                    FiledropError::new(
-                        desc.as_str(),
-                        Step::Connect,
-                        ErrorKind::Other,
-                        format!("der Server bietet kein SFTP an ({e})"),
-                    )
-                })?;
+            channel.request_subsystem(true, "sftp").await.map_err(|e| {
+                FiledropError::new(
+                    desc.as_str(),
+                    Step::Connect,
+                    ErrorKind::Other,
+                    format!("der Server bietet kein SFTP an ({e})"),
+                )
+            })?;
             SftpSession::new(channel.into_stream())
                 .await
                 .map_err(|e| sftp_err(&desc, Step::Connect, e))
@@ -365,9 +365,8 @@ impl SftpConn {
 }
 
 async fn load_key(desc: &str, k: &PrivateKeyAuth) -> Result<russh::keys::PrivateKey> {
-    let config_err = |reason: String| {
-        FiledropError::new(desc, Step::Config, ErrorKind::Config, reason)
-    };
+    let config_err =
+        |reason: String| FiledropError::new(desc, Step::Config, ErrorKind::Config, reason);
     let pem = match (&k.path, &k.pem) {
         (Some(path), None) => {
             let text = tokio::fs::read_to_string(path).await.map_err(|e| {
@@ -440,8 +439,6 @@ fn handshake_err(
     }
 }
 
-
-
 fn sftp_err(desc: &str, step: Step, e: SftpError) -> FiledropError {
     let (kind, reason) = match &e {
         SftpError::Status(s) => match s.status_code {
@@ -449,9 +446,7 @@ fn sftp_err(desc: &str, step: Step, e: SftpError) -> FiledropError {
                 ErrorKind::NotFound,
                 format!("Datei oder Verzeichnis nicht vorhanden ({e})"),
             ),
-            StatusCode::PermissionDenied => {
-                (ErrorKind::Other, format!("keine Berechtigung ({e})"))
-            }
+            StatusCode::PermissionDenied => (ErrorKind::Other, format!("keine Berechtigung ({e})")),
             _ => (ErrorKind::Other, format!("SFTP-Fehler ({e})")),
         },
         SftpError::Timeout => (

@@ -46,23 +46,42 @@ fn parse() -> Config {
 #[test]
 fn vac_4_config_parses_all_kinds_with_defaults() {
     let c = parse();
-    let Target::Directory(d) = &c.dir else { panic!("directory") };
+    let Target::Directory(d) = &c.dir else {
+        panic!("directory")
+    };
     assert_eq!(d.path.to_str(), Some("/srv/openimmo/out"));
     assert_eq!(d.archive_dir, "archiv");
 
-    let Target::Ftp(f) = &c.ftp else { panic!("ftp") };
-    assert_eq!((f.port, f.passive, f.tls, f.connect_timeout_secs), (21, true, false, 15));
+    let Target::Ftp(f) = &c.ftp else {
+        panic!("ftp")
+    };
+    assert_eq!(
+        (f.port, f.passive, f.tls, f.connect_timeout_secs),
+        (21, true, false, 15)
+    );
     assert_eq!(f.password.expose_secret(), "Ftp-Geheim-123");
-    assert_eq!(c.ftp.describe(), "ftp://immohub@ftp.partner.example:21/import");
+    assert_eq!(
+        c.ftp.describe(),
+        "ftp://immohub@ftp.partner.example:21/import"
+    );
 
-    let Target::Sftp(s) = &c.sftp_pw else { panic!("sftp") };
+    let Target::Sftp(s) = &c.sftp_pw else {
+        panic!("sftp")
+    };
     assert_eq!(s.port, 22);
     assert!(!s.accept_any_host_key);
     assert!(matches!(s.auth, SftpAuth::Password(_)));
 
-    let Target::Sftp(k) = &c.sftp_key else { panic!("sftp key") };
-    assert_eq!((k.port, k.archive_dir.as_str(), k.connect_timeout_secs), (2222, "erledigt", 5));
-    let SftpAuth::PrivateKey(key) = &k.auth else { panic!("key auth") };
+    let Target::Sftp(k) = &c.sftp_key else {
+        panic!("sftp key")
+    };
+    assert_eq!(
+        (k.port, k.archive_dir.as_str(), k.connect_timeout_secs),
+        (2222, "erledigt", 5)
+    );
+    let SftpAuth::PrivateKey(key) = &k.auth else {
+        panic!("key auth")
+    };
     assert!(key.path.is_none());
     assert!(key.pem.is_some());
 }
@@ -71,8 +90,16 @@ fn vac_4_config_parses_all_kinds_with_defaults() {
 fn vac_4_debug_output_hides_secrets() {
     let c = parse();
     let all = format!("{:?} {:?} {:?} {:?}", c.dir, c.ftp, c.sftp_pw, c.sftp_key);
-    for secret in ["Ftp-Geheim-123", "Sftp-Geheim-456", "GEHEIMER-SCHLUESSEL", "Passphrase-789"] {
-        assert!(!all.contains(secret), "secret {secret} in Debug output: {all}");
+    for secret in [
+        "Ftp-Geheim-123",
+        "Sftp-Geheim-456",
+        "GEHEIMER-SCHLUESSEL",
+        "Passphrase-789",
+    ] {
+        assert!(
+            !all.contains(secret),
+            "secret {secret} in Debug output: {all}"
+        );
     }
     assert!(all.contains("REDACTED"), "{all}");
 }
@@ -80,7 +107,10 @@ fn vac_4_debug_output_hides_secrets() {
 #[test]
 fn vac_4_unknown_fields_and_kinds_are_rejected() {
     let typo = "kind = \"ftp\"\nhost = \"h\"\nuser = \"u\"\npassword = \"p\"\npasive = false\n";
-    assert!(toml::from_str::<Target>(typo).is_err(), "typo must not be ignored");
+    assert!(
+        toml::from_str::<Target>(typo).is_err(),
+        "typo must not be ignored"
+    );
     assert!(toml::from_str::<Target>("kind = \"scp\"\nhost = \"h\"\n").is_err());
     let no_password = "kind = \"ftp\"\nhost = \"h\"\nuser = \"u\"\n";
     assert!(toml::from_str::<Target>(no_password).is_err());

@@ -37,7 +37,9 @@ async fn vac_4_directory_upload_file_and_convenience_functions() {
     let file = local.path().join("a.zip");
     let hash = write_big_file(&file, 300_000, 7);
     let t = target(server.path());
-    let n = immohub_filedrop::upload_file(&t, &file, "a.zip").await.unwrap();
+    let n = immohub_filedrop::upload_file(&t, &file, "a.zip")
+        .await
+        .unwrap();
     assert_eq!(n, 300_000);
     assert_eq!(sha256_file(&server.path().join("a.zip")), hash);
     let listed = immohub_filedrop::list(&t, "*.zip").await.unwrap();
@@ -50,12 +52,29 @@ async fn vac_4_directory_missing_or_bad_names_give_german_errors() {
     let server = tempfile::tempdir().unwrap();
     let missing = target(&server.path().join("gibt-es-nicht"));
     let err = missing.connect().await.unwrap_err();
-    assert_eq!((err.step, err.kind.clone()), (Step::OpenDir, ErrorKind::NotFound));
-    assert!(err.to_string().contains("Öffnen des Verzeichnisses fehlgeschlagen"), "{err}");
+    assert_eq!(
+        (err.step, err.kind.clone()),
+        (Step::OpenDir, ErrorKind::NotFound)
+    );
+    assert!(
+        err.to_string()
+            .contains("Öffnen des Verzeichnisses fehlgeschlagen"),
+        "{err}"
+    );
     assert!(err.to_string().contains("gibt-es-nicht"), "{err}");
 
     let mut conn = target(server.path()).connect().await.unwrap();
-    let err = conn.upload(&mut &b"x"[..], "../ausbruch.zip").await.unwrap_err();
+    let err = conn
+        .upload(&mut &b"x"[..], "../ausbruch.zip")
+        .await
+        .unwrap_err();
     assert_eq!(err.kind, ErrorKind::Config);
-    assert!(!server.path().parent().unwrap().join("ausbruch.zip").exists());
+    assert!(
+        !server
+            .path()
+            .parent()
+            .unwrap()
+            .join("ausbruch.zip")
+            .exists()
+    );
 }

@@ -32,11 +32,20 @@ async fn vac_4_ftp_wrong_password_is_a_german_login_error_without_the_password()
     let wrong = "Falsches-Passwort-0815";
     let err = server.target(wrong).connect().await.unwrap_err();
     let text = err.to_string();
-    assert_eq!((err.step, err.kind.clone()), (Step::Login, ErrorKind::AuthenticationFailed));
+    assert_eq!(
+        (err.step, err.kind.clone()),
+        (Step::Login, ErrorKind::AuthenticationFailed)
+    );
     assert!(text.contains("Anmeldung fehlgeschlagen"), "{text}");
     assert!(text.contains("Passwort falsch"), "{text}");
-    assert!(text.contains(&format!("ftp://{FTP_USER}@127.0.0.1:")), "{text}");
-    assert!(!text.contains(wrong) && !format!("{err:?}").contains(wrong), "{text}");
+    assert!(
+        text.contains(&format!("ftp://{FTP_USER}@127.0.0.1:")),
+        "{text}"
+    );
+    assert!(
+        !text.contains(wrong) && !format!("{err:?}").contains(wrong),
+        "{text}"
+    );
     assert!(!err.is_transient());
 }
 
@@ -57,15 +66,28 @@ fn unreachable(port: u16) -> Target {
 #[tokio::test]
 async fn vac_4_ftp_unreachable_server_fails_with_connect_error_within_timeout() {
     let err = unreachable(closed_port()).connect().await.unwrap_err();
-    assert_eq!((err.step, err.kind.clone()), (Step::Connect, ErrorKind::Unreachable));
-    assert!(err.to_string().contains("Verbindungsaufbau fehlgeschlagen"), "{err}");
+    assert_eq!(
+        (err.step, err.kind.clone()),
+        (Step::Connect, ErrorKind::Unreachable)
+    );
+    assert!(
+        err.to_string().contains("Verbindungsaufbau fehlgeschlagen"),
+        "{err}"
+    );
     assert!(err.is_transient());
 
     let (port, silent) = silent_server().await;
     let started = Instant::now();
     let err = unreachable(port).connect().await.unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
-    assert_eq!((err.step, err.kind.clone()), (Step::Connect, ErrorKind::Unreachable));
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        (err.step, err.kind.clone()),
+        (Step::Connect, ErrorKind::Unreachable)
+    );
     assert!(err.to_string().contains("Zeitüberschreitung"), "{err}");
     silent.abort();
 }

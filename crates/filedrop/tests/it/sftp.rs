@@ -20,7 +20,13 @@ async fn vac_4_sftp_upload_of_20_mb_is_atomic_and_complete() {
     let local = tempfile::tempdir().unwrap();
     let file = local.path().join("export.zip");
     let hash = write_big_file(&file, BIG, 3);
-    atomic_big_upload(&Target::Sftp(server.key_target()), &server.data, &file, &hash).await;
+    atomic_big_upload(
+        &Target::Sftp(server.key_target()),
+        &server.data,
+        &file,
+        &hash,
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -57,10 +63,16 @@ async fn vac_4_sftp_wrong_password_is_a_german_login_error_without_the_password(
     t.auth = SftpAuth::Password(SecretString::from(wrong));
     let err = Target::Sftp(t).connect().await.unwrap_err();
     let text = err.to_string();
-    assert_eq!((err.step, err.kind.clone()), (Step::Login, ErrorKind::AuthenticationFailed));
+    assert_eq!(
+        (err.step, err.kind.clone()),
+        (Step::Login, ErrorKind::AuthenticationFailed)
+    );
     assert!(text.contains("Anmeldung fehlgeschlagen"), "{text}");
     assert!(text.contains("Passwort falsch"), "{text}");
-    assert!(!text.contains(wrong) && !format!("{err:?}").contains(wrong), "{text}");
+    assert!(
+        !text.contains(wrong) && !format!("{err:?}").contains(wrong),
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -118,13 +130,23 @@ async fn vac_4_sftp_unreachable_server_fails_with_connect_error_within_timeout()
         })
     };
     let err = target(closed_port()).connect().await.unwrap_err();
-    assert_eq!((err.step, err.kind.clone()), (Step::Connect, ErrorKind::Unreachable));
+    assert_eq!(
+        (err.step, err.kind.clone()),
+        (Step::Connect, ErrorKind::Unreachable)
+    );
 
     let (port, silent) = silent_server().await;
     let started = Instant::now();
     let err = target(port).connect().await.unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
-    assert_eq!((err.step, err.kind.clone()), (Step::Connect, ErrorKind::Unreachable));
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        (err.step, err.kind.clone()),
+        (Step::Connect, ErrorKind::Unreachable)
+    );
     assert!(err.to_string().contains("Zeitüberschreitung"), "{err}");
     silent.abort();
 }

@@ -1,9 +1,9 @@
 //! Test helpers: big files, a reader that pauses mid-upload, hashes, and the real servers
 //! (libunftp in-process for FTP, OpenSSH's sshd as a child process for SFTP).
 
+use std::future::Future;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::future::Future;
 use std::pin::Pin;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -145,7 +145,11 @@ pub async fn atomic_big_upload(target: &Target, server_dir: &Path, local: &Path,
         "the final name must not be visible before the upload is complete"
     );
     let temp = server_dir.join(immohub_filedrop::temp_name(name));
-    assert!(temp.exists(), "the temporary file {} should exist mid-upload", temp.display());
+    assert!(
+        temp.exists(),
+        "the temporary file {} should exist mid-upload",
+        temp.display()
+    );
     gate.resume.send(()).unwrap();
     let n = tokio::time::timeout(Duration::from_secs(60), task)
         .await
@@ -153,19 +157,29 @@ pub async fn atomic_big_upload(target: &Target, server_dir: &Path, local: &Path,
         .unwrap()
         .unwrap();
     assert_eq!(n, BIG as u64);
-    assert!(!temp.exists(), "the temporary file must be gone after the rename");
+    assert!(
+        !temp.exists(),
+        "the temporary file must be gone after the rename"
+    );
     assert_eq!(sha256_file(&server_dir.join(name)), hash, "content differs");
 }
 
 /// Upload of a second version replaces the first.
 pub async fn replace_existing(target: &Target, server_dir: &Path) {
     let name = "bestand.zip";
-    std::fs::write(server_dir.join(name), b"alte Version, die laenger ist als die neue").unwrap();
+    std::fs::write(
+        server_dir.join(name),
+        b"alte Version, die laenger ist als die neue",
+    )
+    .unwrap();
     let mut conn = target.connect().await.unwrap();
     let n = conn.upload(&mut &b"neue Version"[..], name).await.unwrap();
     conn.close().await;
     assert_eq!(n, 12);
-    assert_eq!(std::fs::read(server_dir.join(name)).unwrap(), b"neue Version");
+    assert_eq!(
+        std::fs::read(server_dir.join(name)).unwrap(),
+        b"neue Version"
+    );
     assert!(!server_dir.join(immohub_filedrop::temp_name(name)).exists());
 }
 
@@ -187,7 +201,10 @@ pub async fn list_download_archive(target: &Target, server_dir: &Path) {
     let mut conn = target.connect().await.unwrap();
     let listed = conn.list("*.xml").await.unwrap();
     let names: Vec<&str> = listed.iter().map(|f| f.name.as_str()).collect();
-    assert_eq!(names, ["FEEDBACK_3.XML", "feedback_1.xml", "feedback_2.xml"]);
+    assert_eq!(
+        names,
+        ["FEEDBACK_3.XML", "feedback_1.xml", "feedback_2.xml"]
+    );
     for f in &listed {
         assert_eq!(f.size, Some(40), "size of {}", f.name);
         assert!(f.modified.is_some(), "mtime of {}", f.name);
@@ -197,14 +214,21 @@ pub async fn list_download_archive(target: &Target, server_dir: &Path) {
         let expected = files.iter().find(|(n, _)| *n == f.name).unwrap().1;
         assert_eq!(std::fs::read_to_string(local.path()).unwrap(), expected);
         assert_eq!(conn.archive(&f.name).await.unwrap(), f.name);
-        assert!(!server_dir.join(&f.name).exists(), "{} still in the inbox", f.name);
+        assert!(
+            !server_dir.join(&f.name).exists(),
+            "{} still in the inbox",
+            f.name
+        );
         assert!(server_dir.join("archiv").join(&f.name).exists());
     }
     assert!(conn.list("*.xml").await.unwrap().is_empty());
 
     // The partner re-uses a name: the archived copy stays, the new one gets a suffix.
     std::fs::write(server_dir.join("feedback_1.xml"), "<neu/>").unwrap();
-    assert_eq!(conn.archive("feedback_1.xml").await.unwrap(), "feedback_1-1.xml");
+    assert_eq!(
+        conn.archive("feedback_1.xml").await.unwrap(),
+        "feedback_1-1.xml"
+    );
     assert_eq!(
         std::fs::read_to_string(server_dir.join("archiv/feedback_1.xml")).unwrap(),
         files[0].1
@@ -359,7 +383,11 @@ fn keygen(path: &Path) {
 }
 
 fn fingerprint(pub_key: &Path) -> String {
-    let out = Command::new("ssh-keygen").arg("-lf").arg(pub_key).output().unwrap();
+    let out = Command::new("ssh-keygen")
+        .arg("-lf")
+        .arg(pub_key)
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     text.split_whitespace().nth(1).unwrap().to_owned()
 }
@@ -420,6 +448,9 @@ impl SshServer {
             .arg("-f")
             .arg(d.join("sshd_config"))
             .stdin(Stdio::null())
+            // The readiness probe below makes sshd log a closed connection: keep that out of
+            // the test output, in the temp dir next to the config.
+            .stderr(std::fs::File::create(d.join("sshd.log")).unwrap())
             .spawn()
             .unwrap();
         let server = Self {
