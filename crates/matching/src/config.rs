@@ -101,7 +101,7 @@ pub struct MatchConfig {
     pub mode: MatchMode,
     /// Which fields are keys and how much each counts.
     pub weights: FieldWeights,
-    /// At or above this score the prospect is linked to the person (default 0.88).
+    /// At or above this score the prospect is linked to the person (default 0.85).
     pub upper: f64,
     /// Below this score a new person is created; between `lower` and `upper` the prospect waits
     /// in the review list (default 0.70).
@@ -118,7 +118,7 @@ impl Default for MatchConfig {
         MatchConfig {
             mode: MatchMode::Fuzzy,
             weights: FieldWeights::default(),
-            upper: 0.88,
+            upper: 0.85,
             lower: 0.70,
             missing_similarity: 0.5,
             review_candidates: 5,

@@ -14,6 +14,8 @@
 //! | 5 | phone (normalised) | names, birth date |
 //! | 6 | Kölner codes of first name and surname, unordered | birth date; swapped names |
 //! | 7 | birth date + first letter of surname | first name, rest of surname |
+//! | 8 | birth date + first letter of first name | surname, rest of first name |
+//! | 9 | first 3 letters of first name + postcode | surname, birth date |
 //!
 //! Postings live in one sorted array of `(key hash, slot)` (12 bytes each) rather than in a
 //! hash map of vectors, which would cost about 60 bytes for each of the millions of one-person
@@ -136,6 +138,16 @@ fn blocking_keys(v: &View<'_>) -> Vec<u64> {
         if let Some(c) = sur.norm.folded.as_bytes().first() {
             keys.push(hash_parts(7, &[&dob, &[*c]]));
         }
+        if let Some(c) = first.norm.folded.as_bytes().first() {
+            keys.push(hash_parts(8, &[&dob, &[*c]]));
+        }
+    }
+    if !first.norm.folded.is_empty() && !v.postcode.is_empty() {
+        let prefix = prefix(&first.norm.folded, 3);
+        keys.push(hash_parts(
+            9,
+            &[prefix.as_bytes(), v.postcode.norm.as_bytes()],
+        ));
     }
     if !sur.norm.folded.is_empty() && !v.postcode.is_empty() {
         let prefix = prefix(&sur.norm.folded, 3);
