@@ -80,6 +80,10 @@ pub struct PersonIndex {
     /// Sorted postings: key hashes and, in the same order, slots.
     keys: Vec<u64>,
     slots: Vec<u32>,
+    /// Directory over `keys` by their top `dir_bits` bits: bucket `b` spans
+    /// `keys[dir[b]..dir[b + 1]]`, so a look-up is one directory read and a short search.
+    dir: Vec<u32>,
+    dir_bits: u32,
     /// Postings added since the last compaction.
     delta: FxHashMap<u64, Vec<u32>>,
     delta_len: usize,
@@ -198,6 +202,8 @@ impl PersonIndex {
             by_id: FxHashMap::default(),
             keys: Vec::new(),
             slots: Vec::new(),
+            dir: vec![0, 0],
+            dir_bits: 0,
             delta: FxHashMap::default(),
             delta_len: 0,
             first: Interner::new(EntryKind::First),
@@ -309,6 +315,19 @@ impl PersonIndex {
         self.slots = pairs.iter().map(|p| p.1).collect();
         self.keys.shrink_to_fit();
         self.slots.shrink_to_fit();
+        // About eight postings per bucket.
+        self.dir_bits = (usize::BITS - (self.keys.len() / 8).leading_zeros()).min(28);
+        let buckets = 1usize << self.dir_bits;
+        let mut dir = Vec::with_capacity(buckets + 1);
+        let mut i = 0usize;
+        for b in 0..buckets {
+            while i < self.keys.len() && self.bucket(self.keys[i]) < b {
+                i += 1;
+            }
+            dir.push(u32::try_from(i).unwrap_or(u32::MAX));
+        }
+        dir.push(u32::try_from(self.keys.len()).unwrap_or(u32::MAX));
+        self.dir = dir;
         self.delta = FxHashMap::default();
         self.delta_len = 0;
     }
@@ -338,10 +357,22 @@ impl PersonIndex {
         })
     }
 
+    fn bucket(&self, key: u64) -> usize {
+        if self.dir_bits == 0 {
+            0
+        } else {
+            usize::try_from(key >> (64 - self.dir_bits)).unwrap_or(0)
+        }
+    }
+
     fn postings(&self, key: u64) -> (&[u32], &[u32]) {
-        let lo = self.keys.partition_point(|k| *k < key);
-        let hi = lo + self.keys[lo..].partition_point(|k| *k == key);
-        let main = &self.slots[lo..hi];
+        let b = self.bucket(key);
+        let start = self.dir.get(b).map_or(0, |x| *x as usize);
+        let end = self.dir.get(b + 1).map_or(0, |x| *x as usize);
+        let bucket = self.keys.get(start..end).unwrap_or(&[]);
+        let lo = start + bucket.partition_point(|k| *k < key);
+        let hi = start + bucket.partition_point(|k| *k <= key);
+        let main = self.slots.get(lo..hi).unwrap_or(&[]);
         let delta = self.delta.get(&key).map_or(&[][..], Vec::as_slice);
         (main, delta)
     }
