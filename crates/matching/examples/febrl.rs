@@ -8,7 +8,7 @@
 //! any other link a false positive, and recall is measured against all 5,000 true pairs.
 
 use chrono::NaiveDate;
-use immohub_matching::{Decision, MatchConfig, PersonIndex, PersonRecord};
+use immohub_matching::{Decision, MatchConfig, PersonIndex, PersonRecord, ScoreModel};
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -178,10 +178,27 @@ fn main() -> Result<(), String> {
             "(a) legacy exact (first, surname, birth date)",
             MatchConfig::legacy(),
         ),
-        ("(b) fuzzy, default keys", MatchConfig::default()),
         (
-            "(c) fuzzy, default keys + street/postcode/city",
-            MatchConfig::default().with_address(0.5),
+            "(b) fuzzy, default keys (log-likelihood)",
+            MatchConfig::default(),
+        ),
+        (
+            "(c) fuzzy, + street/postcode/city (log-likelihood)",
+            MatchConfig::default().with_address(1.0),
+        ),
+        (
+            "(b') fuzzy, default keys, weighted mean",
+            MatchConfig {
+                model: ScoreModel::WeightedMean,
+                ..MatchConfig::default()
+            },
+        ),
+        (
+            "(c') fuzzy, + street/postcode/city (0.5 each), weighted mean",
+            MatchConfig {
+                model: ScoreModel::WeightedMean,
+                ..MatchConfig::default().with_address(0.5)
+            },
         ),
     ];
     println!(
@@ -206,7 +223,7 @@ fn main() -> Result<(), String> {
     }
 
     if rest.iter().any(|s| s == "misses") {
-        let config = MatchConfig::default().with_address(0.5);
+        let config = MatchConfig::default().with_address(1.0);
         let by_id: HashMap<&str, &PersonRecord> = a.iter().map(|r| (r.id.as_str(), r)).collect();
         let mut shown = 0;
         for rec in &b {

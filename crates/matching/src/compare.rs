@@ -1,6 +1,6 @@
 //! Field comparison, the score and the decision (PRO-3).
 
-use crate::config::{MatchConfig, MatchMode};
+use crate::config::{MatchConfig, MatchMode, ScoreModel};
 use crate::decision::{Candidate, Decision, Field, Reason, ReasonKind};
 use crate::entry::{Entry, Flat, Owned, View};
 use crate::{MatchError, PersonRecord};
@@ -251,8 +251,57 @@ fn outcomes(p: &View<'_>, e: &View<'_>, config: &MatchConfig) -> [Option<Outcome
     out
 }
 
+/// Fellegi–Sunter m- and u-probabilities per field (in [`Field::ALL`] order): how often the
+/// field agrees for a true pair, and for two random persons. Set by judgement for a German
+/// housing stock, not fitted to FEBRL4.
+/// The first name's m is high on purpose: a clearly different first name must outweigh an equal
+/// surname and birth date enough that twins land in review, not in a link.
+const M_U: [(f64, f64); 8] = [
+    (0.99, 0.01),
+    (0.95, 0.002),
+    (0.97, 0.000_05),
+    (0.90, 0.000_001),
+    (0.90, 0.000_001),
+    (0.80, 0.001),
+    (0.90, 0.001),
+    (0.90, 0.01),
+];
+/// Smallest log-likelihood (bits) at which the [`ScoreModel::LogLikelihood`] score is 0.5.
+/// The midpoint is `max(12, log2(persons))` unless configured: with N persons the prior odds
+/// that a given one is the prospect are about 1/N, so a larger stock needs more evidence
+/// (12 bits ≈ the 5,000 persons of FEBRL4; 20 bits at 1,000,000).
+const LLR_MIDPOINT_MIN: f64 = 12.0;
+
+/// The log-likelihood midpoint for a stock of `population` persons.
+pub(crate) fn llr_midpoint(config: &MatchConfig, population: usize) -> f64 {
+    config
+        .llr_midpoint
+        .unwrap_or_else(|| (population.max(1) as f64).log2().max(LLR_MIDPOINT_MIN))
+}
+/// Bits per unit of the logistic curve.
+const LLR_SCALE: f64 = 2.0;
+
+fn score_of(out: &[Option<Outcome>; 8], config: &MatchConfig, midpoint: f64) -> f64 {
+    match config.model {
+        ScoreModel::WeightedMean => weighted_mean(out, config),
+        ScoreModel::LogLikelihood => {
+            let mut llr = 0.0;
+            for ((field, o), (m, u)) in Field::ALL.iter().zip(out).zip(M_U) {
+                if let Some(o) = o
+                    && o.kind != Kind::Missing
+                {
+                    let agree = (m / u).log2();
+                    let disagree = ((1.0 - m) / (1.0 - u)).log2();
+                    llr += config.weights.get(*field) * (disagree + o.sim * (agree - disagree));
+                }
+            }
+            1.0 / (1.0 + ((midpoint - llr) / LLR_SCALE).exp2())
+        }
+    }
+}
+
 /// Weighted mean of the field similarities.
-fn score_of(out: &[Option<Outcome>; 8], config: &MatchConfig) -> f64 {
+fn weighted_mean(out: &[Option<Outcome>; 8], config: &MatchConfig) -> f64 {
     let (mut sum, mut total) = (0.0, 0.0);
     for (field, o) in Field::ALL.iter().zip(out) {
         if let Some(o) = o {
@@ -265,12 +314,17 @@ fn score_of(out: &[Option<Outcome>; 8], config: &MatchConfig) -> f64 {
 }
 
 /// Fuzzy score of a prospect against one person (no reasons; the fast path of the index).
-pub(crate) fn fuzzy_score(p: &View<'_>, e: &View<'_>, config: &MatchConfig) -> f64 {
-    score_of(&outcomes(p, e, config), config)
+pub(crate) fn fuzzy_score(p: &View<'_>, e: &View<'_>, config: &MatchConfig, midpoint: f64) -> f64 {
+    score_of(&outcomes(p, e, config), config, midpoint)
 }
 
 /// Fuzzy score with reasons.
-pub(crate) fn fuzzy_candidate(p: &View<'_>, e: &View<'_>, config: &MatchConfig) -> Candidate {
+pub(crate) fn fuzzy_candidate(
+    p: &View<'_>,
+    e: &View<'_>,
+    config: &MatchConfig,
+    midpoint: f64,
+) -> Candidate {
     let out = outcomes(p, e, config);
     let reasons = Field::ALL
         .iter()
@@ -302,7 +356,7 @@ pub(crate) fn fuzzy_candidate(p: &View<'_>, e: &View<'_>, config: &MatchConfig) 
         .collect();
     Candidate {
         person_id: e.id.to_string(),
-        score: score_of(&out, config),
+        score: score_of(&out, config, midpoint),
         reasons,
     }
 }
@@ -375,7 +429,9 @@ pub(crate) fn decide_from(mut candidates: Vec<Candidate>, config: &MatchConfig) 
     }
 }
 
-/// Compares one prospect with one existing person: score and reasons.
+/// Compares one prospect with one existing person: score and reasons. The log-likelihood
+/// model uses the midpoint of a small stock (12 bits) unless `llr_midpoint` is configured; the
+/// index uses its own size.
 ///
 /// In [`MatchMode::LegacyExact`] the score is 1 when every key is exactly equal, else 0.
 pub fn compare(
@@ -385,7 +441,7 @@ pub fn compare(
 ) -> Candidate {
     let (p, e) = (Owned::new(prospect), Owned::new(existing));
     match config.mode {
-        MatchMode::Fuzzy => fuzzy_candidate(&p.view(), &e.view(), config),
+        MatchMode::Fuzzy => fuzzy_candidate(&p.view(), &e.view(), config, llr_midpoint(config, 1)),
         MatchMode::LegacyExact => {
             if legacy_equal(&p.view(), &e.view(), config) {
                 legacy_candidate(&e.view(), config)
@@ -411,7 +467,7 @@ pub fn decide(
     let p = Owned::new(prospect);
     let owned: Vec<Owned> = existing.iter().map(Owned::new).collect();
     let views = owned.iter().map(Owned::view);
-    Ok(decide_views(&p.view(), views, config))
+    Ok(decide_views(&p.view(), views, config, existing.len()))
 }
 
 /// Shared by [`decide`] and the index: scores the candidate views and decides.
@@ -419,7 +475,9 @@ pub(crate) fn decide_views<'a>(
     p: &View<'_>,
     candidates: impl Iterator<Item = View<'a>>,
     config: &MatchConfig,
+    population: usize,
 ) -> Decision {
+    let midpoint = llr_midpoint(config, population);
     match config.mode {
         MatchMode::LegacyExact => {
             let found: Vec<Candidate> = candidates
@@ -431,7 +489,7 @@ pub(crate) fn decide_views<'a>(
         MatchMode::Fuzzy => {
             // Score everything cheaply, then build reasons for the few that are shown.
             let mut scored: Vec<(f64, View<'a>)> = candidates
-                .map(|e| (fuzzy_score(p, &e, config), e))
+                .map(|e| (fuzzy_score(p, &e, config, midpoint), e))
                 .collect();
             scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.id.cmp(b.1.id)));
             let keep = config.review_candidates.max(1) + 1;
@@ -439,7 +497,7 @@ pub(crate) fn decide_views<'a>(
                 .iter()
                 .enumerate()
                 .filter(|(i, (s, _))| *i < keep || *s >= config.upper)
-                .map(|(_, (_, e))| fuzzy_candidate(p, e, config))
+                .map(|(_, (_, e))| fuzzy_candidate(p, e, config, midpoint))
                 .collect();
             decide_from(shown, config)
         }

@@ -17,6 +17,22 @@ pub enum MatchMode {
     LegacyExact,
 }
 
+/// How field similarities combine into the score.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScoreModel {
+    /// Fellegi–Sunter log-likelihood (default): each field adds `log2(m/u)` bits when it
+    /// agrees and `log2((1-m)/(1-u))` when it disagrees (interpolated by similarity; field
+    /// weights act as multipliers; missing adds 0), mapped to `[0, 1]` by a logistic curve.
+    /// Rare agreements (birth date, address) outweigh one corrupted field. Homonyms (same
+    /// name, other birth date) score low; twins (other first name) land in review.
+    #[default]
+    LogLikelihood,
+    /// Weighted mean of the field similarities (missing counts as `missing_similarity`).
+    /// Every key must agree for a high score: more conservative, lower recall on FEBRL4.
+    WeightedMean,
+}
+
 /// Weight of each field in the score; a field with weight 0 does not take part.
 ///
 /// The default is the PRO-3 default key: first name, surname and birth date.
@@ -101,16 +117,23 @@ pub struct MatchConfig {
     pub mode: MatchMode,
     /// Which fields are keys and how much each counts.
     pub weights: FieldWeights,
+    /// How the field similarities combine (default: log-likelihood).
+    pub model: ScoreModel,
     /// At or above this score the prospect is linked to the person (default 0.85).
     pub upper: f64,
     /// Below this score a new person is created; between `lower` and `upper` the prospect waits
     /// in the review list (default 0.70).
     pub lower: f64,
-    /// Similarity a key counts with when it is missing on either side (default 0.5): a missing
-    /// value neither confirms nor contradicts, so a match without birth date lands in review.
+    /// Similarity a key counts with when it is missing on either side, in the weighted-mean
+    /// model (default 0.5: neither confirms nor contradicts). The log-likelihood model ignores
+    /// missing keys (0 bits).
     pub missing_similarity: f64,
     /// How many candidates a review item shows at most (default 5).
     pub review_candidates: usize,
+    /// Log-likelihood model only: the evidence in bits at which the score is 0.5. Default
+    /// (`None`): `max(12, log2(number of persons compared against))`, i.e. the prior odds of
+    /// a random person being the prospect.
+    pub llr_midpoint: Option<f64>,
 }
 
 impl Default for MatchConfig {
@@ -118,10 +141,12 @@ impl Default for MatchConfig {
         MatchConfig {
             mode: MatchMode::Fuzzy,
             weights: FieldWeights::default(),
+            model: ScoreModel::LogLikelihood,
             upper: 0.85,
             lower: 0.70,
             missing_similarity: 0.5,
             review_candidates: 5,
+            llr_midpoint: None,
         }
     }
 }
@@ -161,6 +186,11 @@ impl MatchConfig {
         }
         if !ok(self.missing_similarity) {
             return Err(MatchError::MissingSimilarity(self.missing_similarity));
+        }
+        if let Some(m) = self.llr_midpoint
+            && !m.is_finite()
+        {
+            return Err(MatchError::LlrMidpoint(m));
         }
         for field in Field::ALL {
             let value = self.weights.get(field);

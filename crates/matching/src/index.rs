@@ -424,6 +424,7 @@ impl PersonIndex {
             &pv,
             slots.into_iter().filter_map(|s| self.view(s)),
             config,
+            self.live,
         ))
     }
 

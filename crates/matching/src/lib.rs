@@ -21,7 +21,7 @@ pub mod normalize;
 mod record;
 
 pub use compare::{compare, decide};
-pub use config::{FieldWeights, MatchConfig, MatchMode};
+pub use config::{FieldWeights, MatchConfig, MatchMode, ScoreModel};
 pub use decision::{Candidate, Decision, Field, Reason, ReasonKind};
 pub use index::{BlockingLimits, PersonIndex};
 pub use record::PersonRecord;
@@ -48,6 +48,9 @@ pub enum MatchError {
     /// No field has a positive weight, so nothing would be compared.
     #[error("no key takes part in the duplicate check (all weights are 0)")]
     NoKeys,
+    /// `llr_midpoint` must be a finite number.
+    #[error("invalid llr_midpoint {0}: must be finite")]
+    LlrMidpoint(f64),
     /// `missing_similarity` must lie in `[0, 1]`.
     #[error("invalid missing_similarity {0}: must lie in [0, 1]")]
     MissingSimilarity(f64),

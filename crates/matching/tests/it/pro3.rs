@@ -159,8 +159,11 @@ fn pro_3_thresholds_are_configurable_and_validated() {
     // Missing birth date: review by default, link when the upper threshold is lowered.
     let p = person("P", "Sabine", "Strauss", None);
     assert!(check(&p, &MatchConfig::default()).is_review());
+    let score = compare(&p, &stock()[5], &MatchConfig::default()).score;
+    assert!((0.70..0.85).contains(&score), "{score}");
     let relaxed = MatchConfig {
-        upper: 0.8,
+        upper: 0.75,
+        lower: 0.5,
         ..MatchConfig::default()
     };
     assert_eq!(check(&p, &relaxed).linked_id(), Some("GP-6"));
@@ -190,7 +193,6 @@ fn pro_3_thresholds_are_configurable_and_validated() {
 #[test]
 fn pro_3_keys_are_configurable_email_only() {
     let mut config = MatchConfig::default();
-    config.weights = Default::default();
     config.weights.first_name = 0.0;
     config.weights.surname = 0.0;
     config.weights.birth_date = 0.0;
@@ -340,4 +342,27 @@ fn pro_3_phone_normalisation_links_on_contact_keys() {
     let c = compare(&p, &existing, &config);
     let phone = c.reasons.iter().find(|r| r.field == Field::Phone).unwrap();
     assert_eq!(phone.kind, ReasonKind::EqualNormalised);
+}
+
+#[test]
+fn pro_3_twins_are_not_linked() {
+    // Same surname and birth date, other first name: never a link (default model).
+    let mut stock = stock();
+    stock.push(person("GP-8", "Lena", "Krüger", date(2001, 6, 6)));
+    let p = person("P", "Lisa", "Krüger", date(2001, 6, 6));
+    let index: PersonIndex = stock.into_iter().collect();
+    let d = index.check(&p, &MatchConfig::default()).unwrap();
+    assert!(d.linked_id().is_none(), "{d:?}");
+}
+
+#[test]
+fn pro_3_weighted_mean_model_is_available() {
+    let config = MatchConfig {
+        model: immohub_matching::ScoreModel::WeightedMean,
+        ..MatchConfig::default()
+    };
+    let p = person("P", "Juergen", "Mueller", date(1970, 3, 14));
+    assert_eq!(check(&p, &config).linked_id(), Some("GP-1"));
+    let homonym = person("P", "Jürgen", "Müller", date(1948, 12, 1));
+    assert!(check(&homonym, &config).linked_id().is_none());
 }
