@@ -366,3 +366,39 @@ fn pro_3_weighted_mean_model_is_available() {
     let homonym = person("P", "Jürgen", "Müller", date(1948, 12, 1));
     assert!(check(&homonym, &config).linked_id().is_none());
 }
+
+#[test]
+fn pro_3_core_cases_hold_with_the_prior_of_a_million_persons() {
+    // The index uses max(12, log2(persons)) bits as midpoint; 20 bits is a stock of 1,000,000.
+    let config = MatchConfig {
+        llr_midpoint: Some(20.0),
+        ..MatchConfig::default()
+    };
+    let links = [
+        person("P", "Juergen", "MUELLER", date(1970, 3, 14)),
+        person("P", "Anna", "Mayer", date(1985, 7, 2)),
+        person("P", "Thomas", "Schmitd", date(1962, 11, 30)),
+        person("P", "Anna", "Meier", date(1985, 2, 7)),
+    ];
+    let want = ["GP-1", "GP-2", "GP-3", "GP-2"];
+    for (p, want) in links.iter().zip(want) {
+        assert_eq!(check(p, &config).linked_id(), Some(want), "{p:?}");
+    }
+    // One wrong birth-date digit is weaker evidence in a large stock: review, not new.
+    let typo = person("P", "Jürgen", "Müller", date(1970, 3, 15));
+    assert!(!check(&typo, &config).is_new());
+    for p in [
+        person("P", "Jürgen", "Müller", date(1948, 12, 1)),
+        person("P", "Lisa", "Meier", date(1985, 7, 2)),
+    ] {
+        assert!(check(&p, &config).linked_id().is_none(), "{p:?}");
+    }
+    assert!(
+        MatchConfig {
+            llr_midpoint: Some(f64::NAN),
+            ..MatchConfig::default()
+        }
+        .validate()
+        .is_err()
+    );
+}
