@@ -161,10 +161,14 @@ fn main() -> Result<(), String> {
     for rec in &b {
         let ids = index.candidate_ids(rec);
         cand_total += ids.len();
-        if let Some(want) = truth.get(&rec.id)
-            && ids.contains(&want.as_str())
-        {
-            found += 1;
+        if let Some(want) = truth.get(&rec.id) {
+            if ids.contains(&want.as_str()) {
+                found += 1;
+            } else if rest.iter().any(|s| s == "blockmiss") {
+                if let Some(x) = a.iter().find(|r| &r.id == want) {
+                    println!("BLOCKMISS\n  B {rec:?}\n  A {x:?}");
+                }
+            }
         }
     }
     println!(

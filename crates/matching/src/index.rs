@@ -8,7 +8,7 @@
 //! |---|---|---|
 //! | 0 | first name, surname, birth date exactly as entered (the legacy key) | – |
 //! | 1 | Kölner code of surname + birth year | first name, day/month |
-//! | 2 | Kölner code of first name + birth date | surname |
+//! | 2 | Kölner code of first name + birth date, and of surname + birth date | either name; swapped names |
 //! | 3 | first 3 letters of surname + postcode | first name, birth date |
 //! | 4 | e-mail (normalised) | names, birth date |
 //! | 5 | phone (normalised) | names, birth date |
@@ -16,6 +16,7 @@
 //! | 7 | birth date + first letter of surname | first name, rest of surname |
 //! | 8 | birth date + first letter of first name | surname, rest of first name |
 //! | 9 | first 3 letters of first name + postcode | surname, birth date |
+//! | 10 | birth date + postcode | both names |
 //!
 //! Postings live in one sorted array of `(key hash, slot)` (12 bytes each) rather than in a
 //! hash map of vectors, which would cost about 60 bytes for each of the millions of one-person
@@ -123,12 +124,11 @@ fn blocking_keys(v: &View<'_>) -> Vec<u64> {
     let mut keys = Vec::with_capacity(8);
     let (first, sur) = (&v.first, &v.surname);
     let dob = date_bytes(v.birth);
-    if !first.raw.is_empty() || !sur.raw.is_empty() {
-        keys.push(hash_parts(
-            0,
-            &[first.raw.as_bytes(), sur.raw.as_bytes(), &dob],
-        ));
-    }
+    // Always present, so that the legacy rule finds every exact match (also "" == "").
+    keys.push(hash_parts(
+        0,
+        &[first.raw.as_bytes(), sur.raw.as_bytes(), &dob],
+    ));
     if let Some(d) = v.birth {
         if !sur.code.is_empty() {
             keys.push(hash_parts(
@@ -136,8 +136,14 @@ fn blocking_keys(v: &View<'_>) -> Vec<u64> {
                 &[sur.code.as_bytes(), &d.year().to_le_bytes()],
             ));
         }
-        if !first.code.is_empty() {
-            keys.push(hash_parts(2, &[first.code.as_bytes(), &dob]));
+        // Either name's code with the birth date, under one tag: survives swapped names.
+        for code in [&first.code, &sur.code] {
+            if !code.is_empty() {
+                keys.push(hash_parts(2, &[code.as_bytes(), &dob]));
+            }
+        }
+        if !v.postcode.is_empty() {
+            keys.push(hash_parts(10, &[&dob, v.postcode.norm.as_bytes()]));
         }
         if let Some(c) = sur.norm.folded.as_bytes().first() {
             keys.push(hash_parts(7, &[&dob, &[*c]]));
