@@ -402,3 +402,10 @@ fn pro_3_core_cases_hold_with_the_prior_of_a_million_persons() {
         .is_err()
     );
 }
+
+#[test]
+fn pro_3_index_can_be_shared_between_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<PersonIndex>();
+    assert_send_sync::<MatchConfig>();
+}
