@@ -278,6 +278,8 @@ pub(crate) fn llr_midpoint(config: &MatchConfig, population: usize) -> f64 {
         .llr_midpoint
         .unwrap_or_else(|| (population.max(1) as f64).log2().max(LLR_MIDPOINT_MIN))
 }
+/// Similarity from which a present key counts as agreeing for the missing-value floor.
+const AGREE_MIN: f64 = 0.85;
 /// Bits per unit of the logistic curve.
 const LLR_SCALE: f64 = 2.0;
 
@@ -295,7 +297,20 @@ fn score_of(out: &[Option<Outcome>; 8], config: &MatchConfig, midpoint: f64) -> 
                     llr += config.weights.get(*field) * (disagree + o.sim * (agree - disagree));
                 }
             }
-            1.0 / (1.0 + ((midpoint - llr) / LLR_SCALE).exp2())
+            let score = 1.0 / (1.0 + ((midpoint - llr) / LLR_SCALE).exp2());
+            // A missing value must not turn a match into a new person: when at least two keys
+            // are present and all present keys agree, the candidate reaches at least review.
+            let present: Vec<&Outcome> = out
+                .iter()
+                .flatten()
+                .filter(|o| o.kind != Kind::Missing)
+                .collect();
+            let any_missing = out.iter().flatten().any(|o| o.kind == Kind::Missing);
+            if any_missing && present.len() >= 2 && present.iter().all(|o| o.sim >= AGREE_MIN) {
+                score.max(config.lower)
+            } else {
+                score
+            }
         }
     }
 }
