@@ -139,7 +139,7 @@ impl Reason {
             (ReasonKind::Swapped, Field::BirthDate) => {
                 format!("{f} gleich bis auf vertauschten Tag und Monat")
             }
-            (ReasonKind::Swapped, _) => format!("{f} mit Vor-/Nachname vertauscht"),
+            (ReasonKind::Swapped, _) => format!("{f} mit dem anderen Namensfeld vertauscht"),
             (ReasonKind::Typo, _) => format!("{f} bis auf einen Tippfehler gleich"),
             (ReasonKind::Different, _) => format!("{f} verschieden"),
             (ReasonKind::Missing, _) => format!("{f} fehlt (neutral gewertet)"),
