@@ -199,6 +199,11 @@ pub async fn list_download_archive(target: &Target, server_dir: &Path) {
     std::fs::write(server_dir.join("angebote.zip"), "PK").unwrap();
 
     let mut conn = target.connect().await.unwrap();
+    // Even with a catch-all pattern, files still being written are not offered for import.
+    let everything = conn.list("*").await.unwrap();
+    let names: Vec<&str> = everything.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["FEEDBACK_3.XML", "angebote.zip", "feedback_1.xml", "feedback_2.xml"]);
+
     let listed = conn.list("*.xml").await.unwrap();
     let names: Vec<&str> = listed.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(
