@@ -202,7 +202,15 @@ pub async fn list_download_archive(target: &Target, server_dir: &Path) {
     // Even with a catch-all pattern, files still being written are not offered for import.
     let everything = conn.list("*").await.unwrap();
     let names: Vec<&str> = everything.iter().map(|f| f.name.as_str()).collect();
-    assert_eq!(names, ["FEEDBACK_3.XML", "angebote.zip", "feedback_1.xml", "feedback_2.xml"]);
+    assert_eq!(
+        names,
+        [
+            "FEEDBACK_3.XML",
+            "angebote.zip",
+            "feedback_1.xml",
+            "feedback_2.xml"
+        ]
+    );
 
     let listed = conn.list("*.xml").await.unwrap();
     let names: Vec<&str> = listed.iter().map(|f| f.name.as_str()).collect();
@@ -352,6 +360,7 @@ impl FtpServer {
             tls: false,
             archive_dir: "archiv".into(),
             connect_timeout_secs: 5,
+            io_timeout_secs: 10,
         })
     }
 }
@@ -374,6 +383,11 @@ impl Drop for SshServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if std::thread::panicking() {
+            // sshd says why it refused (e.g. "account is locked" for a user without password).
+            let log = std::fs::read_to_string(self.dir.path().join("sshd.log")).unwrap_or_default();
+            eprintln!("--- sshd log ---\n{log}--- end of sshd log ---");
+        }
     }
 }
 
@@ -443,7 +457,7 @@ impl SshServer {
              UsePAM no\n\
              AllowUsers {user}\n\
              Subsystem sftp internal-sftp\n\
-             LogLevel ERROR\n",
+             LogLevel INFO\n",
             d = d.display()
         );
         std::fs::write(d.join("sshd_config"), config).unwrap();
@@ -491,6 +505,7 @@ impl SshServer {
             accept_any_host_key: false,
             archive_dir: "archiv".into(),
             connect_timeout_secs: 5,
+            io_timeout_secs: 10,
         }
     }
 }
