@@ -12,6 +12,8 @@ use serde::Deserialize;
 pub const DEFAULT_ARCHIVE_DIR: &str = "archiv";
 /// Seconds allowed for TCP connect, greeting/handshake and login.
 pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 15;
+/// Seconds a connected server may stay silent.
+pub const DEFAULT_IO_TIMEOUT_SECS: u64 = 60;
 
 /// One place where files are dropped or picked up.
 ///
@@ -69,6 +71,10 @@ pub struct FtpTarget {
     /// Seconds allowed for connecting, the greeting and the login.
     #[serde(default = "default_connect_timeout_secs")]
     pub connect_timeout_secs: u64,
+    /// Seconds the server may stay silent once connected: per command, and between blocks of
+    /// a transfer (a large file may take longer in total, as long as data keeps flowing).
+    #[serde(default = "default_io_timeout_secs")]
+    pub io_timeout_secs: u64,
 }
 
 /// An SFTP server.
@@ -104,6 +110,9 @@ pub struct SftpTarget {
     /// Seconds allowed for connecting, the SSH handshake and the login.
     #[serde(default = "default_connect_timeout_secs")]
     pub connect_timeout_secs: u64,
+    /// Seconds the server may take to answer one SFTP request once connected.
+    #[serde(default = "default_io_timeout_secs")]
+    pub io_timeout_secs: u64,
 }
 
 /// SFTP login method.
@@ -157,12 +166,22 @@ impl FtpTarget {
     pub fn connect_timeout(&self) -> Duration {
         Duration::from_secs(self.connect_timeout_secs.max(1))
     }
+
+    /// The I/O timeout as a duration.
+    pub fn io_timeout(&self) -> Duration {
+        Duration::from_secs(self.io_timeout_secs.max(1))
+    }
 }
 
 impl SftpTarget {
     /// The connect timeout as a duration.
     pub fn connect_timeout(&self) -> Duration {
         Duration::from_secs(self.connect_timeout_secs.max(1))
+    }
+
+    /// The I/O timeout as a duration.
+    pub fn io_timeout(&self) -> Duration {
+        Duration::from_secs(self.io_timeout_secs.max(1))
     }
 }
 
@@ -188,4 +207,8 @@ fn default_true() -> bool {
 
 fn default_connect_timeout_secs() -> u64 {
     DEFAULT_CONNECT_TIMEOUT_SECS
+}
+
+fn default_io_timeout_secs() -> u64 {
+    DEFAULT_IO_TIMEOUT_SECS
 }

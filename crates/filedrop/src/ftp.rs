@@ -1,24 +1,29 @@
 //! FTP target (suppaftp on tokio): `STOR` under a temporary name, then `RNFR`/`RNTO`.
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use secrecy::ExposeSecret;
 use suppaftp::list::ListParser;
 use suppaftp::tokio::AsyncFtpStream;
 use suppaftp::types::FileType;
-use suppaftp::{FtpError, Status};
+use suppaftp::{FtpError, FtpResult, Status};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 use crate::config::FtpTarget;
 use crate::error::{ErrorKind, FiledropError, Result, Step, io_err, within};
 use crate::names::{free_archive_name, is_in_progress, matches_pattern, temp_name};
+use crate::stall::Stall;
 use crate::{COPY_BUFFER, RemoteFile};
 
 pub(crate) struct FtpConn {
     desc: String,
     stream: AsyncFtpStream,
     archive_dir: String,
+    /// Longest silence allowed from the server once connected (per command, and between
+    /// blocks of a transfer).
+    io: Duration,
 }
 
 impl FtpConn {
@@ -70,6 +75,7 @@ impl FtpConn {
             desc,
             stream,
             archive_dir: t.archive_dir.clone(),
+            io: t.io_timeout(),
         })
     }
 
@@ -86,18 +92,18 @@ impl FtpConn {
             Ok(n) => n,
             Err(e) => {
                 // The data connection may be half closed; removing the leftover is best effort.
-                let _ = self.stream.rm(&tmp).await;
+                let _ = timed(self.io, self.stream.rm(&tmp)).await;
                 return Err(e);
             }
         };
-        if let Err(first) = self.stream.rename(tmp.as_str(), name).await {
+        if let Err(first) = timed(self.io, self.stream.rename(tmp.as_str(), name)).await {
             // Some servers refuse RNTO onto an existing file: remove it and try once more.
-            let retry = match self.stream.rm(name).await {
-                Ok(()) => self.stream.rename(tmp.as_str(), name).await,
+            let retry = match timed(self.io, self.stream.rm(name)).await {
+                Ok(()) => timed(self.io, self.stream.rename(tmp.as_str(), name)).await,
                 Err(_) => Err(first),
             };
             if let Err(e) = retry {
-                let _ = self.stream.rm(&tmp).await;
+                let _ = timed(self.io, self.stream.rm(&tmp)).await;
                 return Err(self.err(Step::Rename, e));
             }
         }
@@ -108,11 +114,10 @@ impl FtpConn {
     where
         R: AsyncRead + Unpin + Send + ?Sized,
     {
-        let mut data = self
-            .stream
-            .put_with_stream(tmp)
+        let data = timed(self.io, self.stream.put_with_stream(tmp))
             .await
             .map_err(|e| ftp_err(&self.desc, Step::Upload, e))?;
+        let mut data = Stall::new(data, self.io);
         let mut input = BufReader::with_capacity(COPY_BUFFER, reader);
         let copied = tokio::io::copy_buf(&mut input, &mut data).await;
         let n = match copied {
@@ -123,7 +128,7 @@ impl FtpConn {
             .await
             .map_err(|e| io_err(&self.desc, Step::Upload, &e))?;
         // Closes the data connection and reads the server's "226 transfer complete".
-        data.finish()
+        timed(self.io, data.into_inner().finish())
             .await
             .map_err(|e| ftp_err(&self.desc, Step::Upload, e))?;
         Ok(n)
@@ -143,14 +148,12 @@ impl FtpConn {
     /// Regular files in `dir` (or the current directory): MLSD where the server has it, else
     /// LIST in Unix or DOS format.
     async fn list_all(&mut self, dir: Option<&str>) -> Result<Vec<RemoteFile>, FtpError> {
-        let parsed: Vec<suppaftp::list::File> = match self.stream.mlsd(dir).await {
+        let parsed: Vec<suppaftp::list::File> = match timed(self.io, self.stream.mlsd(dir)).await {
             Ok(lines) => lines
                 .iter()
                 .filter_map(|l| ListParser::parse_mlsd(l).ok())
                 .collect(),
-            Err(_) => self
-                .stream
-                .list(dir)
+            Err(_) => timed(self.io, self.stream.list(dir))
                 .await?
                 .iter()
                 .filter_map(|l| {
@@ -175,12 +178,10 @@ impl FtpConn {
     where
         W: AsyncWrite + Unpin + Send + ?Sized,
     {
-        let data = self
-            .stream
-            .retr_as_stream(name)
+        let data = timed(self.io, self.stream.retr_as_stream(name))
             .await
             .map_err(|e| ftp_err(&self.desc, Step::Download, e))?;
-        let mut input = BufReader::with_capacity(COPY_BUFFER, data);
+        let mut input = BufReader::with_capacity(COPY_BUFFER, Stall::new(data, self.io));
         let n = tokio::io::copy_buf(&mut input, writer)
             .await
             .map_err(|e| io_err(&self.desc, Step::Download, &e))?;
@@ -188,9 +189,7 @@ impl FtpConn {
             .flush()
             .await
             .map_err(|e| io_err(&self.desc, Step::Download, &e))?;
-        input
-            .into_inner()
-            .finish()
+        timed(self.io, input.into_inner().into_inner().finish())
             .await
             .map_err(|e| ftp_err(&self.desc, Step::Download, e))?;
         Ok(n)
@@ -199,28 +198,41 @@ impl FtpConn {
     pub(crate) async fn archive(&mut self, name: &str) -> Result<String> {
         let dir = self.archive_dir.clone();
         // MKD fails when the folder exists; a real problem shows up in the listing or rename.
-        let _ = self.stream.mkdir(&dir).await;
-        let taken: HashSet<String> = match self.stream.nlst(Some(dir.as_str())).await {
-            Ok(names) => names.iter().map(|n| base_name(n).to_owned()).collect(),
-            Err(_) => HashSet::new(), // some servers answer 550 for an empty folder
-        };
+        let _ = timed(self.io, self.stream.mkdir(&dir)).await;
+        let taken: HashSet<String> =
+            match timed(self.io, self.stream.nlst(Some(dir.as_str()))).await {
+                Ok(names) => names.iter().map(|n| base_name(n).to_owned()).collect(),
+                Err(_) => HashSet::new(), // some servers answer 550 for an empty folder
+            };
         let target = free_archive_name(name, &taken);
-        self.stream
-            .rename(name, format!("{dir}/{target}").as_str())
-            .await
-            .map_err(|e| self.err(Step::Archive, e))?;
+        timed(
+            self.io,
+            self.stream.rename(name, format!("{dir}/{target}").as_str()),
+        )
+        .await
+        .map_err(|e| self.err(Step::Archive, e))?;
         Ok(target)
     }
 
     pub(crate) async fn delete(&mut self, name: &str) -> Result<()> {
-        self.stream
-            .rm(name)
+        timed(self.io, self.stream.rm(name))
             .await
             .map_err(|e| self.err(Step::Delete, e))
     }
 
     pub(crate) async fn close(mut self) {
-        let _ = self.stream.quit().await;
+        let _ = timed(self.io, self.stream.quit()).await;
+    }
+}
+
+/// Runs one FTP exchange within `limit`; silence becomes a timed-out connection error.
+async fn timed<T>(limit: Duration, fut: impl Future<Output = FtpResult<T>>) -> FtpResult<T> {
+    match tokio::time::timeout(limit, fut).await {
+        Ok(r) => r,
+        Err(_) => Err(FtpError::ConnectionError(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!("keine Antwort seit {} s", limit.as_secs()),
+        ))),
     }
 }
 

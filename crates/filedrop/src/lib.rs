@@ -28,6 +28,7 @@ mod error;
 mod ftp;
 mod names;
 mod sftp;
+mod stall;
 
 use std::path::Path;
 use std::time::SystemTime;
@@ -35,8 +36,8 @@ use std::time::SystemTime;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
 pub use config::{
-    DEFAULT_ARCHIVE_DIR, DEFAULT_CONNECT_TIMEOUT_SECS, DirectoryTarget, FtpTarget, PrivateKeyAuth,
-    SftpAuth, SftpTarget, Target,
+    DEFAULT_ARCHIVE_DIR, DEFAULT_CONNECT_TIMEOUT_SECS, DEFAULT_IO_TIMEOUT_SECS, DirectoryTarget,
+    FtpTarget, PrivateKeyAuth, SftpAuth, SftpTarget, Target,
 };
 pub use error::{ErrorKind, FiledropError, Result, Step};
 pub use names::{is_in_progress, matches_pattern, temp_name};

@@ -182,6 +182,8 @@ impl SftpConn {
                 .map_err(|e| sftp_err(&desc, Step::Connect, e))
         })
         .await?;
+        // russh-sftp's per-request limit (its default is 10 s).
+        sftp.set_timeout(t.io_timeout().as_secs());
 
         let dir = t.dir.trim_end_matches('/').to_owned();
         if !dir.is_empty() {

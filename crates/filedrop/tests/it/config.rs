@@ -59,6 +59,7 @@ fn vac_4_config_parses_all_kinds_with_defaults() {
         (f.port, f.passive, f.tls, f.connect_timeout_secs),
         (21, true, false, 15)
     );
+    assert_eq!(f.io_timeout_secs, 60);
     assert_eq!(f.password.expose_secret(), "Ftp-Geheim-123");
     assert_eq!(
         c.ftp.describe(),

@@ -32,6 +32,7 @@ async fn vac_4_ftp_wrong_password_is_a_german_login_error_without_the_password()
     let wrong = "Falsches-Passwort-0815";
     let err = server.target(wrong).connect().await.unwrap_err();
     let text = err.to_string();
+    eprintln!("{text}");
     assert_eq!(
         (err.step, err.kind.clone()),
         (Step::Login, ErrorKind::AuthenticationFailed)
@@ -60,6 +61,7 @@ fn unreachable(port: u16) -> Target {
         tls: false,
         archive_dir: "archiv".into(),
         connect_timeout_secs: 1,
+        io_timeout_secs: 10,
     })
 }
 

@@ -63,6 +63,7 @@ async fn vac_4_sftp_wrong_password_is_a_german_login_error_without_the_password(
     t.auth = SftpAuth::Password(SecretString::from(wrong));
     let err = Target::Sftp(t).connect().await.unwrap_err();
     let text = err.to_string();
+    eprintln!("{text}");
     assert_eq!(
         (err.step, err.kind.clone()),
         (Step::Login, ErrorKind::AuthenticationFailed)
@@ -89,6 +90,7 @@ async fn vac_4_sftp_host_key_mismatch_is_refused() {
         }
     );
     let text = err.to_string();
+    eprintln!("{text}");
     assert!(text.contains("stimmt NICHT"), "{text}");
     assert!(text.contains(&server.other_fingerprint), "{text}");
     assert!(!server.data.join("archiv").exists());
@@ -108,6 +110,7 @@ async fn vac_4_sftp_without_fingerprint_refuses_and_reports_the_servers_key() {
             seen: server.host_fingerprint.clone()
         }
     );
+    eprintln!("{err}");
     assert!(err.to_string().contains(&server.host_fingerprint), "{err}");
 
     t.accept_any_host_key = true;
@@ -127,6 +130,7 @@ async fn vac_4_sftp_unreachable_server_fails_with_connect_error_within_timeout()
             accept_any_host_key: false,
             archive_dir: "archiv".into(),
             connect_timeout_secs: 1,
+            io_timeout_secs: 10,
         })
     };
     let err = target(closed_port()).connect().await.unwrap_err();

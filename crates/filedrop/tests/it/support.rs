@@ -199,6 +199,19 @@ pub async fn list_download_archive(target: &Target, server_dir: &Path) {
     std::fs::write(server_dir.join("angebote.zip"), "PK").unwrap();
 
     let mut conn = target.connect().await.unwrap();
+    // Even with a catch-all pattern, files still being written are not offered for import.
+    let everything = conn.list("*").await.unwrap();
+    let names: Vec<&str> = everything.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "FEEDBACK_3.XML",
+            "angebote.zip",
+            "feedback_1.xml",
+            "feedback_2.xml"
+        ]
+    );
+
     let listed = conn.list("*.xml").await.unwrap();
     let names: Vec<&str> = listed.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(
@@ -347,6 +360,7 @@ impl FtpServer {
             tls: false,
             archive_dir: "archiv".into(),
             connect_timeout_secs: 5,
+            io_timeout_secs: 10,
         })
     }
 }
@@ -369,6 +383,11 @@ impl Drop for SshServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if std::thread::panicking() {
+            // sshd says why it refused (e.g. "account is locked" for a user without password).
+            let log = std::fs::read_to_string(self.dir.path().join("sshd.log")).unwrap_or_default();
+            eprintln!("--- sshd log ---\n{log}--- end of sshd log ---");
+        }
     }
 }
 
@@ -424,51 +443,61 @@ impl SshServer {
         std::fs::copy(d.join("client_key.pub"), d.join("authorized_keys")).unwrap();
         let data = d.join("data");
         std::fs::create_dir(&data).unwrap();
-        let port = closed_port();
-        let config = format!(
-            "Port {port}\n\
-             ListenAddress 127.0.0.1\n\
-             HostKey {d}/host_key\n\
-             PidFile none\n\
-             AuthorizedKeysFile {d}/authorized_keys\n\
-             StrictModes no\n\
-             PermitRootLogin yes\n\
-             PasswordAuthentication yes\n\
-             KbdInteractiveAuthentication no\n\
-             UsePAM no\n\
-             AllowUsers {user}\n\
-             Subsystem sftp internal-sftp\n\
-             LogLevel ERROR\n",
-            d = d.display()
-        );
-        std::fs::write(d.join("sshd_config"), config).unwrap();
-        let child = Command::new(SSHD)
-            .arg("-D")
-            .arg("-e")
-            .arg("-f")
-            .arg(d.join("sshd_config"))
-            .stdin(Stdio::null())
-            // The readiness probe below makes sshd log a closed connection: keep that out of
-            // the test output, in the temp dir next to the config.
-            .stderr(std::fs::File::create(d.join("sshd.log")).unwrap())
-            .spawn()
-            .unwrap();
-        let server = Self {
-            port,
-            host_fingerprint: fingerprint(&d.join("host_key.pub")),
-            other_fingerprint: fingerprint(&d.join("other_key.pub")),
-            data,
-            user,
-            dir,
-            child,
-        };
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(server);
+        // The port is chosen by binding port 0 and releasing it; should another process take
+        // it before sshd does, sshd exits and the next attempt uses another port.
+        let mut last_log = String::new();
+        for _attempt in 0..5 {
+            let port = closed_port();
+            let config = format!(
+                "Port {port}\n\
+                 ListenAddress 127.0.0.1\n\
+                 HostKey {d}/host_key\n\
+                 PidFile none\n\
+                 AuthorizedKeysFile {d}/authorized_keys\n\
+                 StrictModes no\n\
+                 PermitRootLogin yes\n\
+                 PasswordAuthentication yes\n\
+                 KbdInteractiveAuthentication no\n\
+                 UsePAM no\n\
+                 AllowUsers {user}\n\
+                 Subsystem sftp internal-sftp\n\
+                 LogLevel INFO\n",
+                d = d.display()
+            );
+            std::fs::write(d.join("sshd_config"), config).unwrap();
+            let mut child = Command::new(SSHD)
+                .arg("-D")
+                .arg("-e")
+                .arg("-f")
+                .arg(d.join("sshd_config"))
+                .stdin(Stdio::null())
+                // The readiness probe below makes sshd log a closed connection: keep that out
+                // of the test output, in the temp dir next to the config.
+                .stderr(std::fs::File::create(d.join("sshd.log")).unwrap())
+                .spawn()
+                .unwrap();
+            for _ in 0..150 {
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return Some(Self {
+                        port,
+                        host_fingerprint: fingerprint(&d.join("host_key.pub")),
+                        other_fingerprint: fingerprint(&d.join("other_key.pub")),
+                        data,
+                        user,
+                        dir,
+                        child,
+                    });
+                }
+                if child.try_wait().unwrap().is_some() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
             }
-            std::thread::sleep(Duration::from_millis(30));
+            let _ = child.kill();
+            let _ = child.wait();
+            last_log = std::fs::read_to_string(d.join("sshd.log")).unwrap_or_default();
         }
-        panic!("sshd did not start listening on port {port}");
+        panic!("sshd did not start; its log:\n{last_log}");
     }
 
     pub fn key_target(&self) -> SftpTarget {
@@ -486,6 +515,7 @@ impl SshServer {
             accept_any_host_key: false,
             archive_dir: "archiv".into(),
             connect_timeout_secs: 5,
+            io_timeout_secs: 10,
         }
     }
 }
