@@ -15,6 +15,8 @@ CREATE INDEX ix_leases_unit ON erp_leases (unit_id, start_date, lease_no, end_da
 CREATE INDEX ix_lease_parties_person ON erp_lease_parties (person_id, lease_id, role);
 CREATE INDEX ix_ownerships_unit ON erp_ownerships (unit_id);
 CREATE INDEX ix_ownerships_owner ON erp_ownerships (owner_person_id, ownership_no);
+CREATE INDEX ix_vacancies_unit ON erp_vacancies (unit_id, status);
+CREATE INDEX ix_vacancy_documents ON erp_vacancy_documents (vacancy_id, seq, kind, title, file_path);
 
 -- updated_at follows every UPDATE (unless the statement sets updated_at itself).
 
@@ -127,4 +129,10 @@ CREATE TRIGGER trg_erp_ownerships_delete_propagate AFTER DELETE ON erp_ownership
 BEGIN
     UPDATE erp_persons SET updated_at = strftime('%Y-%m-%d %H:%M:%S', 'now')
     WHERE person_id = OLD.owner_person_id;
+END;
+
+CREATE TRIGGER trg_erp_vacancies_touch AFTER UPDATE ON erp_vacancies FOR EACH ROW
+WHEN NEW.updated_at IS OLD.updated_at
+BEGIN
+    UPDATE erp_vacancies SET updated_at = strftime('%Y-%m-%d %H:%M:%S', 'now') WHERE vacancy_id = NEW.vacancy_id;
 END;

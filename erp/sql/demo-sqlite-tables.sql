@@ -102,3 +102,38 @@ CREATE TABLE erp_ownerships (
     end_date        TEXT,
     updated_at      TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now'))
 );
+
+-- Vacancies (Leerstände) offered for letting. Status OFFEN = on the market; VERMIETET and
+-- ZURUECKGEZOGEN = ended (the view leaves them out, so the partner is told to remove them).
+CREATE TABLE erp_vacancies (
+    vacancy_id      INTEGER PRIMARY KEY,
+    unit_id         INTEGER NOT NULL REFERENCES erp_units (unit_id),
+    status          TEXT NOT NULL,  -- OFFEN, VERMIETET, ZURUECKGEZOGEN
+    available_from  TEXT,           -- YYYY-MM-DD
+    available_text  TEXT,           -- "sofort", "nach Vereinbarung", …
+    net_cold_rent   TEXT,           -- euros, decimal text
+    operating_costs TEXT,           -- Betriebskosten-Vorauszahlung
+    heating_costs   TEXT,           -- Heizkosten-Vorauszahlung
+    total_rent      TEXT,           -- Gesamtmiete as staff typed it (may not add up)
+    deposit         TEXT,
+    heating_type    TEXT,           -- ZENTRAL, FERN, ETAGE, OFEN, FUSSBODEN
+    title           TEXT,
+    description     TEXT,
+    location_text   TEXT,
+    equipment_text  TEXT,
+    contact_name    TEXT,
+    contact_email   TEXT,
+    contact_phone   TEXT,
+    updated_at      TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now'))
+);
+
+-- Documents of a vacancy in the ERP's document store: photos, floor plans, energy
+-- certificates. file_path is relative to the document root (`[erp] documents_dir`).
+CREATE TABLE erp_vacancy_documents (
+    document_id INTEGER PRIMARY KEY,
+    vacancy_id  INTEGER NOT NULL REFERENCES erp_vacancies (vacancy_id),
+    seq         INTEGER NOT NULL,
+    kind        TEXT NOT NULL,  -- BILD, GRUNDRISS, ENERGIEAUSWEIS, DOKUMENT
+    title       TEXT NOT NULL,
+    file_path   TEXT NOT NULL
+);

@@ -132,3 +132,51 @@ JOIN erp_buildings b ON b.building_id = u.building_id
 JOIN erp_properties p ON p.property_id = b.property_id
 JOIN erp_persons pe ON pe.person_id = o.owner_person_id
 JOIN erp_clients c ON c.client_id = p.client_id;
+
+-- Open vacancies (VAC-2) with the unit's facts. A vacancy that ended (let or withdrawn) leaves
+-- the view, and immohub tells the partner to remove the listing (VAC-6).
+-- attachments: one line per document, `KIND|title|path` (path relative to the document root).
+CREATE VIEW v_vacancies AS
+SELECT c.client_no,
+       p.property_no,
+       b.building_no,
+       u.unit_no,
+       u.usage_type,
+       u.rooms,
+       u.floor_text,
+       u.area,
+       u.features,
+       u.energy_cert_type,
+       u.energy_value,
+       u.energy_class,
+       u.energy_valid_until,
+       coalesce(u.year_built, b.year_built) AS year_built,
+       b.street,
+       b.house_no,
+       b.postal_code,
+       b.city,
+       v.available_from,
+       v.available_text,
+       v.net_cold_rent,
+       v.operating_costs,
+       v.heating_costs,
+       v.total_rent,
+       v.deposit,
+       v.heating_type,
+       v.title,
+       v.description,
+       v.location_text,
+       v.equipment_text,
+       v.contact_name,
+       v.contact_email,
+       v.contact_phone,
+       (SELECT group_concat(d.kind || '|' || d.title || '|' || d.file_path, char(10))
+          FROM (SELECT kind, title, file_path FROM erp_vacancy_documents
+                 WHERE vacancy_id = v.vacancy_id ORDER BY seq) d) AS attachments,
+       max(v.updated_at, u.updated_at, b.updated_at) AS updated_at
+FROM erp_vacancies v
+JOIN erp_units u ON u.unit_id = v.unit_id
+JOIN erp_buildings b ON b.building_id = u.building_id
+JOIN erp_properties p ON p.property_id = b.property_id
+JOIN erp_clients c ON c.client_id = p.client_id
+WHERE v.status = 'OFFEN';

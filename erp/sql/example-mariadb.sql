@@ -125,6 +125,42 @@ CREATE TABLE erp_ownerships (
     FOREIGN KEY (owner_person_id) REFERENCES erp_persons (person_id)
 ) DEFAULT CHARSET = utf8mb4;
 
+CREATE TABLE erp_vacancies (
+    vacancy_id      INT PRIMARY KEY,
+    unit_id         INT NOT NULL,
+    status          VARCHAR(20) NOT NULL,
+    available_from  DATE,
+    available_text  VARCHAR(60),
+    net_cold_rent   DECIMAL(10, 2),
+    operating_costs DECIMAL(10, 2),
+    heating_costs   DECIMAL(10, 2),
+    total_rent      DECIMAL(10, 2),
+    deposit         DECIMAL(10, 2),
+    heating_type    VARCHAR(12),
+    title           VARCHAR(200),
+    description     TEXT,
+    location_text   TEXT,
+    equipment_text  TEXT,
+    contact_name    VARCHAR(100),
+    contact_email   VARCHAR(200),
+    contact_phone   VARCHAR(40),
+    updated_at      TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
+                        ON UPDATE CURRENT_TIMESTAMP(3),
+    KEY ix_vacancies_unit (unit_id, status),
+    FOREIGN KEY (unit_id) REFERENCES erp_units (unit_id)
+) DEFAULT CHARSET = utf8mb4;
+
+CREATE TABLE erp_vacancy_documents (
+    document_id INT PRIMARY KEY,
+    vacancy_id  INT NOT NULL,
+    seq         INT NOT NULL,
+    kind        VARCHAR(20) NOT NULL,
+    title       VARCHAR(200) NOT NULL,
+    file_path   VARCHAR(500) NOT NULL,
+    KEY ix_vacancy_documents (vacancy_id, seq),
+    FOREIGN KEY (vacancy_id) REFERENCES erp_vacancies (vacancy_id)
+) DEFAULT CHARSET = utf8mb4;
+
 -- ---------------------------------------------------------------------------------------------
 -- The ERP interface views.
 
@@ -222,6 +258,28 @@ JOIN erp_buildings b ON b.building_id = u.building_id
 JOIN erp_properties p ON p.property_id = b.property_id
 JOIN erp_persons pe ON pe.person_id = o.owner_person_id
 JOIN erp_clients c ON c.client_id = p.client_id;
+
+-- Open vacancies with their unit's facts; documents one per line as KIND|title|path.
+CREATE VIEW v_vacancies AS
+SELECT c.client_no, p.property_no, b.building_no, u.unit_no, u.usage_type, u.rooms,
+       u.floor_text, u.area, u.features, u.energy_cert_type, u.energy_value, u.energy_class,
+       u.energy_valid_until,
+       COALESCE(u.year_built, b.year_built) AS year_built,
+       b.street, b.house_no, b.postal_code, b.city,
+       v.available_from, v.available_text, v.net_cold_rent, v.operating_costs,
+       v.heating_costs, v.total_rent, v.deposit, v.heating_type, v.title, v.description,
+       v.location_text, v.equipment_text, v.contact_name, v.contact_email, v.contact_phone,
+       (SELECT GROUP_CONCAT(CONCAT(d.kind, '|', d.title, '|', d.file_path)
+                            ORDER BY d.seq SEPARATOR '\n')
+          FROM erp_vacancy_documents d
+         WHERE d.vacancy_id = v.vacancy_id) AS attachments,
+       GREATEST(v.updated_at, u.updated_at, b.updated_at) AS updated_at
+FROM erp_vacancies v
+JOIN erp_units u ON u.unit_id = v.unit_id
+JOIN erp_buildings b ON b.building_id = u.building_id
+JOIN erp_properties p ON p.property_id = b.property_id
+JOIN erp_clients c ON c.client_id = p.client_id
+WHERE v.status = 'OFFEN';
 
 -- Interface table immohub writes into (docs/ERP-INTERFACE.md, "Interface tables"): prospects
 -- sent in by partners. The ERP's import reads rows with import_status 'neu' and fills the

@@ -146,6 +146,42 @@ CREATE TRIGGER trg_erp_leases_touch BEFORE UPDATE ON erp_leases
 CREATE TRIGGER trg_erp_ownerships_touch BEFORE UPDATE ON erp_ownerships
     FOR EACH ROW EXECUTE FUNCTION erp_touch();
 
+CREATE TABLE erp_vacancies (
+    vacancy_id      integer PRIMARY KEY,
+    unit_id         integer NOT NULL REFERENCES erp_units,
+    status          varchar(20) NOT NULL,  -- OFFEN, VERMIETET, ZURUECKGEZOGEN
+    available_from  date,
+    available_text  varchar(60),
+    net_cold_rent   numeric(10, 2),
+    operating_costs numeric(10, 2),
+    heating_costs   numeric(10, 2),
+    total_rent      numeric(10, 2),
+    deposit         numeric(10, 2),
+    heating_type    varchar(12),
+    title           varchar(200),
+    description     text,
+    location_text   text,
+    equipment_text  text,
+    contact_name    varchar(100),
+    contact_email   varchar(200),
+    contact_phone   varchar(40),
+    updated_at      timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX ix_vacancies_unit ON erp_vacancies (unit_id, status);
+
+CREATE TABLE erp_vacancy_documents (
+    document_id integer PRIMARY KEY,
+    vacancy_id  integer NOT NULL REFERENCES erp_vacancies,
+    seq         integer NOT NULL,
+    kind        varchar(20) NOT NULL,
+    title       varchar(200) NOT NULL,
+    file_path   varchar(500) NOT NULL
+);
+CREATE INDEX ix_vacancy_documents ON erp_vacancy_documents (vacancy_id, seq);
+
+CREATE TRIGGER trg_erp_vacancies_touch BEFORE UPDATE ON erp_vacancies
+    FOR EACH ROW EXECUTE FUNCTION erp_touch();
+
 -- ---------------------------------------------------------------------------------------------
 -- The ERP interface views.
 
@@ -242,6 +278,29 @@ JOIN erp_buildings b ON b.building_id = u.building_id
 JOIN erp_properties p ON p.property_id = b.property_id
 JOIN erp_persons pe ON pe.person_id = o.owner_person_id
 JOIN erp_clients c ON c.client_id = p.client_id;
+
+-- Open vacancies with their unit's facts; documents one per line as KIND|title|path.
+CREATE VIEW v_vacancies AS
+SELECT c.client_no, p.property_no, b.building_no, u.unit_no, u.usage_type, u.rooms,
+       u.floor_text, u.area, u.features, u.energy_cert_type, u.energy_value, u.energy_class,
+       u.energy_valid_until,
+       coalesce(u.year_built, b.year_built) AS year_built,
+       b.street, b.house_no, b.postal_code, b.city,
+       v.available_from, v.available_text, v.net_cold_rent, v.operating_costs,
+       v.heating_costs, v.total_rent, v.deposit, v.heating_type, v.title, v.description,
+       v.location_text, v.equipment_text, v.contact_name, v.contact_email, v.contact_phone,
+       (SELECT string_agg(d.kind || '|' || d.title || '|' || d.file_path, chr(10)
+                          ORDER BY d.seq)
+          FROM erp_vacancy_documents d
+         WHERE d.vacancy_id = v.vacancy_id) AS attachments,
+       GREATEST(v.updated_at, u.updated_at AT TIME ZONE 'UTC', b.updated_at AT TIME ZONE 'UTC')
+           AS updated_at
+FROM erp_vacancies v
+JOIN erp_units u ON u.unit_id = v.unit_id
+JOIN erp_buildings b ON b.building_id = u.building_id
+JOIN erp_properties p ON p.property_id = b.property_id
+JOIN erp_clients c ON c.client_id = p.client_id
+WHERE v.status = 'OFFEN';
 
 -- Interface table immohub writes into (docs/ERP-INTERFACE.md, "Interface tables"): prospects
 -- sent in by partners. The ERP's import reads rows with import_status 'neu' and fills the

@@ -23,6 +23,23 @@ pub struct App {
 }
 
 impl App {
+    /// immohub's own data directory (where the master key file lives): work files such as
+    /// export ZIPs being built go below it.
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self.config.secrets.master_key_file.parent().map_or_else(
+            || std::path::PathBuf::from("."),
+            std::path::Path::to_path_buf,
+        )
+    }
+
+    /// The engine's vault over the encrypted credential store (GEN-5).
+    pub fn vault(&self) -> Arc<dyn immohub_engine::Vault> {
+        Arc::new(crate::vault::StoreVault {
+            store: self.store.clone(),
+            cipher: self.cipher.clone(),
+        })
+    }
+
     pub async fn open(config_path: &Path) -> anyhow::Result<App> {
         let config = Config::load(config_path)?;
         config.validate()?;

@@ -103,7 +103,17 @@ pub async fn demo(config_path: &Path, a: &DemoArgs) -> anyhow::Result<()> {
                 &a.data_dir.join("master.key").display().to_string(),
             )
             .replace("{erp_url}", &erp_url)
+            .replace(
+                "{documents_dir}",
+                &immohub_erp::demo::demo_documents_dir(&erp_path)
+                    .display()
+                    .to_string(),
+            )
             .replace("{clients}", &clients.join(", "));
+        let openimmo_dir = a.data_dir.join("openimmo");
+        std::fs::create_dir_all(&openimmo_dir)
+            .with_context(|| format!("Verzeichnis {} anlegen", openimmo_dir.display()))?;
+        let text = text.replace("{openimmo_dir}", &openimmo_dir.display().to_string());
         std::fs::write(config_path, text)
             .with_context(|| format!("Konfiguration {} nicht schreibbar", config_path.display()))?;
         println!("Konfiguration geschrieben: {}", config_path.display());
@@ -139,6 +149,8 @@ url = "{store_url}"
 url = "{erp_url}"
 # mapping = "erp/my-erp-mapping.toml"   # default: the demo ERP's mapping, built in
 # write_url = "…"   # where prospects are written (interface tables); default: url
+# Root of the ERP's document store (vacancy photos, floor plans, energy certificates).
+documents_dir = "{documents_dir}"
 
 [secrets]
 # Master key of the stored partner credentials (`immohub secret set`): IMMOHUB_MASTER_KEY
@@ -172,6 +184,15 @@ technical_user = "DEMO"
 # [partner.test]
 # enabled = true
 # clients = ["1"]
+
+# OpenImmo files after each vacancy run (`immohub sync run leerstaende`, VAC-4): into a
+# directory here; kind = "ftp" or "sftp" for a partner's server (docs/FILE-TRANSPORTS.md).
+[[partner.openimmo]]
+name = "verzeichnis"
+company = "Wohnungsbaugenossenschaft Elbufer eG"
+openimmo_anid = "DEMO0001"
+techn_email = "it@elbufer-eg.example"
+target = { kind = "directory", path = "{openimmo_dir}" }
 "#;
 
 /// `immohub serve`.
@@ -333,7 +354,7 @@ pub async fn sync_run(config_path: &Path, a: &SyncRunArgs) -> anyhow::Result<()>
     let use_case: UseCase = a.use_case.parse()?;
     if !EngineLauncher::supports(use_case) {
         bail!(
-            "{} (verfügbar: stammdaten, interessenten)",
+            "{} (verfügbar: stammdaten, leerstaende, interessenten)",
             LaunchError::Unsupported(use_case)
         );
     }
@@ -387,6 +408,9 @@ pub async fn sync_run(config_path: &Path, a: &SyncRunArgs) -> anyhow::Result<()>
         );
         for e in &s.errors {
             println!("  Fehler: {e}");
+        }
+        for n in &s.notes {
+            println!("  {n}");
         }
         failed |= !s.errors.is_empty();
     }

@@ -84,6 +84,10 @@ pub struct ErpConfig {
     /// Mapping file (one SQL query per entity). Default: the demo ERP's mapping, built in.
     #[serde(default)]
     pub mapping: Option<PathBuf>,
+    /// Root of the ERP's document store: the vacancy documents' paths (`attachments`) are
+    /// relative to it. Needed for OpenImmo exports with images and PDFs (VAC-2, VAC-4).
+    #[serde(default)]
+    pub documents_dir: Option<PathBuf>,
 }
 
 /// Credentials at rest (GEN-5).
@@ -123,6 +127,9 @@ pub struct PartnerEntry {
     /// not listed runs by the catalogue's default schedule.
     #[serde(default)]
     pub schedules: BTreeMap<String, String>,
+    /// OpenImmo file exports after each vacancy run (`[[partner.openimmo]]`, VAC-4).
+    #[serde(default)]
+    pub openimmo: Vec<crate::openimmo::OpenImmoEntry>,
 }
 
 /// `[partner.test]`: the test environment of a partner (GEN-4). Fields that are given
@@ -291,6 +298,7 @@ impl Default for ErpConfig {
             url: default_erp_url(),
             write_url: None,
             mapping: None,
+            documents_dir: None,
         }
     }
 }
@@ -353,6 +361,18 @@ impl Config {
                 );
             }
             p.schedules()?;
+            let mut targets = std::collections::HashSet::new();
+            for t in &p.openimmo {
+                if !targets.insert(&t.name) {
+                    anyhow::bail!(
+                        "Partner „{}“: OpenImmo-Ziel „{}“ ist mehrfach konfiguriert",
+                        p.name,
+                        t.name
+                    );
+                }
+                t.parse_target()
+                    .with_context(|| format!("Partner „{}“", p.name))?;
+            }
         }
         Ok(())
     }

@@ -7,6 +7,7 @@ pub mod config;
 pub mod delivery;
 mod environments;
 mod inbound;
+pub mod openimmo;
 mod progress;
 mod schedules;
 mod secrets;

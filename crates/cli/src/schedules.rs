@@ -24,7 +24,7 @@ pub fn launcher(app: &App, erp: Arc<dyn ErpRead>, clock: Arc<dyn Clock>) -> Engi
     EngineLauncher::new(
         app.store.clone() as Arc<dyn Store>,
         erp,
-        clock,
+        clock.clone(),
         // Production `NAME` and, where switched on, test `NAME@test` (GEN-4).
         app.config
             .partners
@@ -39,6 +39,11 @@ pub fn launcher(app: &App, erp: Arc<dyn ErpRead>, clock: Arc<dyn Clock>) -> Engi
             .collect(),
         instance_name(&app.config),
     )
+    .with_after_run(Arc::new(crate::openimmo::ExportHook::new(
+        app,
+        clock,
+        app.vault(),
+    )))
 }
 
 /// The scheduled use cases of every partner: those this version can run, not manual.

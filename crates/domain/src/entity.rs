@@ -191,6 +191,61 @@ pub struct Ownership {
     pub end: Option<NaiveDate>,
 }
 
+/// A document of a vacancy in the ERP's document store (VAC-2: images and documents).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    /// `BILD`, `GRUNDRISS`, `ENERGIEAUSWEIS` or `DOKUMENT` (other codes are kept as given).
+    pub kind: String,
+    pub title: String,
+    /// Path relative to the ERP's document root; never absolute, never `..`.
+    pub path: String,
+}
+
+/// Who answers questions about a vacancy.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// An open vacancy (Leerstand) with the facts of its unit (VAC-2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vacancy {
+    pub client_no: String,
+    pub property_no: String,
+    pub building_no: String,
+    pub unit_no: String,
+    pub usage_code: UsageCode,
+    pub rooms: Option<Decimal>,
+    pub floor_text: Option<String>,
+    pub area: Option<Decimal>,
+    pub features: Vec<String>,
+    pub energy: Option<EnergyCertificate>,
+    pub year_built: Option<i32>,
+    pub address: Address,
+    pub available_from: Option<NaiveDate>,
+    /// "sofort", "nach Vereinbarung", …
+    pub available_text: Option<String>,
+    /// Nettokaltmiete per month in euros (VAC-1: required for sending).
+    pub net_cold_rent: Option<Decimal>,
+    /// Betriebskosten-Vorauszahlung.
+    pub operating_costs: Option<Decimal>,
+    /// Heizkosten-Vorauszahlung.
+    pub heating_costs: Option<Decimal>,
+    /// Gesamtmiete as the ERP holds it (VAC-5 checks it).
+    pub total_rent: Option<Decimal>,
+    pub deposit: Option<Decimal>,
+    /// `ZENTRAL`, `FERN`, `ETAGE`, `OFEN`, `FUSSBODEN`.
+    pub heating_type: Option<String>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub location_text: Option<String>,
+    pub equipment_text: Option<String>,
+    pub contact: Contact,
+    pub attachments: Vec<Attachment>,
+}
+
 /// Any canonical entity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "entity", rename_all = "snake_case")]
@@ -202,6 +257,7 @@ pub enum Entity {
     Person(Person),
     Lease(Lease),
     Ownership(Ownership),
+    Vacancy(Vacancy),
 }
 
 impl Entity {
@@ -214,6 +270,7 @@ impl Entity {
             Entity::Person(_) => ErpEntity::Person,
             Entity::Lease(_) => ErpEntity::Lease,
             Entity::Ownership(_) => ErpEntity::Ownership,
+            Entity::Vacancy(_) => ErpEntity::Vacancy,
         }
     }
 
@@ -226,6 +283,7 @@ impl Entity {
             Entity::Person(x) => &x.client_no,
             Entity::Lease(x) => &x.client_no,
             Entity::Ownership(x) => &x.client_no,
+            Entity::Vacancy(x) => &x.client_no,
         }
     }
 
@@ -286,6 +344,55 @@ impl Entity {
                     energy: has_energy.then_some(energy),
                     year_built: f.year("year_built")?,
                     tenancies: f.tenancies("tenancies")?,
+                })
+            }
+            ErpEntity::Vacancy => {
+                let energy = EnergyCertificate {
+                    kind: f.opt("energy_cert_type"),
+                    value: f.decimal("energy_value")?,
+                    class: f.opt("energy_class"),
+                    valid_until: f.date("energy_valid_until")?,
+                };
+                let has_energy = energy.kind.is_some()
+                    || energy.value.is_some()
+                    || energy.class.is_some()
+                    || energy.valid_until.is_some();
+                Entity::Vacancy(Vacancy {
+                    client_no: f.number("client_no")?,
+                    property_no: f.number("property_no")?,
+                    building_no: f.number("building_no")?,
+                    unit_no: f.number("unit_no")?,
+                    usage_code: f.req("usage_type")?,
+                    rooms: f.non_negative("rooms")?,
+                    floor_text: f.opt("floor_text"),
+                    area: f.non_negative("area")?,
+                    features: f.list("features"),
+                    energy: has_energy.then_some(energy),
+                    year_built: f.year("year_built")?,
+                    address: Address {
+                        street: f.req("street")?,
+                        house_no: f.opt("house_no"),
+                        postal_code: f.postal_code("postal_code")?,
+                        city: f.req("city")?,
+                    },
+                    available_from: f.date("available_from")?,
+                    available_text: f.opt("available_text"),
+                    net_cold_rent: f.non_negative("net_cold_rent")?,
+                    operating_costs: f.non_negative("operating_costs")?,
+                    heating_costs: f.non_negative("heating_costs")?,
+                    total_rent: f.non_negative("total_rent")?,
+                    deposit: f.non_negative("deposit")?,
+                    heating_type: f.opt("heating_type").map(|h| h.to_uppercase()),
+                    title: f.opt("title"),
+                    description: f.opt("description"),
+                    location_text: f.opt("location_text"),
+                    equipment_text: f.opt("equipment_text"),
+                    contact: Contact {
+                        name: f.opt("contact_name"),
+                        email: f.email("contact_email")?,
+                        phone: f.opt("contact_phone"),
+                    },
+                    attachments: f.attachments("attachments")?,
                 })
             }
             ErpEntity::Person => {
@@ -535,6 +642,33 @@ impl Fields<'_> {
         Ok(out)
     }
 
+    /// One document per line: `KIND|title|path`, path relative to the document root.
+    fn attachments(&self, c: &str) -> Result<Vec<Attachment>, FieldError> {
+        let Some(v) = self.0.get(c) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for line in v.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let mut parts = line.splitn(3, '|').map(str::trim);
+            let (Some(kind), Some(title), Some(path)) = (parts.next(), parts.next(), parts.next())
+            else {
+                return Err(FieldError::new(
+                    c,
+                    format!("Eintrag „{line}“ hat nicht die Form Art|Titel|Pfad"),
+                ));
+            };
+            if let Some(reason) = unsafe_relative_path(path) {
+                return Err(FieldError::new(c, format!("Pfad „{path}“: {reason}")));
+            }
+            out.push(Attachment {
+                kind: kind.to_uppercase(),
+                title: title.to_owned(),
+                path: path.replace('\\', "/"),
+            });
+        }
+        Ok(out)
+    }
+
     /// `person_no:role` entries separated by `;`.
     fn parties(&self, c: &str) -> Result<Vec<LeaseParty>, FieldError> {
         let Some(v) = self.0.get(c) else {
@@ -555,6 +689,25 @@ impl Fields<'_> {
         }
         Ok(out)
     }
+}
+
+/// Why a document path may not be used below a root directory, or `None` when it is safe:
+/// relative, no `..`, no drive letter, not empty.
+pub fn unsafe_relative_path(path: &str) -> Option<&'static str> {
+    let p = path.replace('\\', "/");
+    if p.trim().is_empty() {
+        return Some("ist leer");
+    }
+    if p.starts_with('/') || p.get(1..2) == Some(":") {
+        return Some("muss relativ zum Dokumentenverzeichnis sein");
+    }
+    if p.split('/').any(|seg| seg == "..") {
+        return Some("darf nicht „..“ enthalten");
+    }
+    if p.chars().any(char::is_control) {
+        return Some("enthält ein Steuerzeichen");
+    }
+    None
 }
 
 /// Parses a decimal with `.` or a German `,` as decimal point (no thousands separators).

@@ -10,6 +10,7 @@ pub mod raw;
 pub mod rules;
 pub mod schedule;
 pub mod usecase;
+pub mod vacancy;
 
 pub use entity::*;
 pub use id::{IdError, Separator};

@@ -22,12 +22,14 @@ pub enum FeedKind {
     Tenant,
     Ownership,
     Owner,
+    /// Open vacancies (use case `leerstaende`, VAC-2).
+    Vacancy,
     /// Prospects sent in by the partner (PRO-2): inbound, not a feed.
     Prospect,
 }
 
 impl FeedKind {
-    pub const ALL: [FeedKind; 8] = [
+    pub const ALL: [FeedKind; 9] = [
         FeedKind::Client,
         FeedKind::Property,
         FeedKind::Building,
@@ -36,6 +38,7 @@ impl FeedKind {
         FeedKind::Tenant,
         FeedKind::Ownership,
         FeedKind::Owner,
+        FeedKind::Vacancy,
     ];
 
     /// The inbound kinds (partner → ERP): outcomes in the protocol, no feed.
@@ -52,6 +55,7 @@ impl FeedKind {
             FeedKind::Tenant => "tenants",
             FeedKind::Ownership => "ownerships",
             FeedKind::Owner => "owners",
+            FeedKind::Vacancy => "vacancies",
             FeedKind::Prospect => "prospects",
         }
     }
@@ -66,6 +70,7 @@ impl FeedKind {
             FeedKind::Tenant => "Mieter",
             FeedKind::Ownership => "Eigentümerverträge",
             FeedKind::Owner => "Eigentümer",
+            FeedKind::Vacancy => "Leerstände",
             FeedKind::Prospect => "Interessenten",
         }
     }
@@ -88,6 +93,7 @@ impl FeedKind {
             FeedKind::Lease => E::Lease,
             FeedKind::Tenant | FeedKind::Owner | FeedKind::Prospect => E::Person,
             FeedKind::Ownership => E::Ownership,
+            FeedKind::Vacancy => E::Vacancy,
         }
     }
 }
@@ -142,7 +148,14 @@ impl PartnerProfile {
         use FeedKind as F;
         match self {
             // Letting platform with tenant app: stock, leases and tenants (accounts by e-mail).
-            PartnerProfile::Immomio => &[F::Property, F::Building, F::Unit, F::Lease, F::Tenant],
+            PartnerProfile::Immomio => &[
+                F::Property,
+                F::Building,
+                F::Unit,
+                F::Lease,
+                F::Tenant,
+                F::Vacancy,
+            ],
             // Tenant and owner portal: everyone who lives in or owns the stock.
             PartnerProfile::Casavi => &[
                 F::Property,
@@ -154,7 +167,14 @@ impl PartnerProfile {
                 F::Owner,
             ],
             // Letting platform: stock and current tenants (accounts by e-mail).
-            PartnerProfile::Everreal => &[F::Property, F::Building, F::Unit, F::Lease, F::Tenant],
+            PartnerProfile::Everreal => &[
+                F::Property,
+                F::Building,
+                F::Unit,
+                F::Lease,
+                F::Tenant,
+                F::Vacancy,
+            ],
             PartnerProfile::Generic => &FeedKind::ALL,
         }
     }

@@ -21,10 +21,13 @@ pub enum ErpEntity {
     Person,
     Lease,
     Ownership,
+    /// Open vacancies (Leerstände) offered for letting: use case `leerstaende`.
+    Vacancy,
 }
 
 impl ErpEntity {
-    pub const ALL: [ErpEntity; 7] = [
+    /// The master-data entities (use case `stammdaten`).
+    pub const MASTER_DATA: [ErpEntity; 7] = [
         ErpEntity::Client,
         ErpEntity::Property,
         ErpEntity::Building,
@@ -32,6 +35,17 @@ impl ErpEntity {
         ErpEntity::Person,
         ErpEntity::Lease,
         ErpEntity::Ownership,
+    ];
+
+    pub const ALL: [ErpEntity; 8] = [
+        ErpEntity::Client,
+        ErpEntity::Property,
+        ErpEntity::Building,
+        ErpEntity::Unit,
+        ErpEntity::Person,
+        ErpEntity::Lease,
+        ErpEntity::Ownership,
+        ErpEntity::Vacancy,
     ];
 
     /// Name used in mapping files, the store and the CLI (`units`, `persons`, ...).
@@ -44,6 +58,7 @@ impl ErpEntity {
             ErpEntity::Person => "persons",
             ErpEntity::Lease => "leases",
             ErpEntity::Ownership => "ownerships",
+            ErpEntity::Vacancy => "vacancies",
         }
     }
 
@@ -61,6 +76,7 @@ impl ErpEntity {
             ErpEntity::Person => "Person",
             ErpEntity::Lease => "Mietvertrag",
             ErpEntity::Ownership => "Eigentümervertrag",
+            ErpEntity::Vacancy => "Leerstand",
         }
     }
 
@@ -74,6 +90,7 @@ impl ErpEntity {
             ErpEntity::Person => &["client_no", "person_no"],
             ErpEntity::Lease => &["client_no", "lease_no"],
             ErpEntity::Ownership => &["client_no", "ownership_no"],
+            ErpEntity::Vacancy => &["client_no", "property_no", "building_no", "unit_no"],
         }
     }
 }

@@ -150,6 +150,8 @@ pub enum SkipReason {
     NotATenant,
     #[error("Person ist kein Eigentümer")]
     NotAnOwner,
+    #[error("Leerstand ohne Nettokaltmiete wird nicht übertragen (VAC-1)")]
+    Vac1NoNetColdRent,
 }
 
 impl SkipReason {
@@ -162,6 +164,7 @@ impl SkipReason {
             | SkipReason::Stm2NoSurname { .. }
             | SkipReason::Stm2UnitWithoutTenant { .. } => "STM-2",
             SkipReason::NotATenant | SkipReason::NotAnOwner => "STM-1",
+            SkipReason::Vac1NoNetColdRent => "VAC-1",
         }
     }
 }
@@ -182,10 +185,23 @@ impl From<IdError> for SkipReason {
     }
 }
 
+/// A record that is sent, but with a remark in its status (e.g. VAC-5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// Rule ID, e.g. `VAC-5`.
+    pub rule: &'static str,
+    /// German message for the record status and the protocol.
+    pub message: String,
+}
+
 /// What one partner gets for one canonical entity in one feed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
-    Send { partner_id: String, payload: Value },
+    Send {
+        partner_id: String,
+        payload: Value,
+        warning: Option<Warning>,
+    },
     Skip(SkipReason),
 }
 
@@ -207,6 +223,7 @@ pub fn project(entity: &Entity, rules: &SyncRules, today: NaiveDate) -> Vec<Proj
         Entity::Lease(_) => &[FeedKind::Lease],
         Entity::Person(_) => &[FeedKind::Tenant, FeedKind::Owner],
         Entity::Ownership(_) => &[FeedKind::Ownership],
+        Entity::Vacancy(_) => &[FeedKind::Vacancy],
     };
     feeds
         .iter()
@@ -217,6 +234,7 @@ pub fn project(entity: &Entity, rules: &SyncRules, today: NaiveDate) -> Vec<Proj
                 Ok((partner_id, payload)) => Decision::Send {
                     partner_id,
                     payload,
+                    warning: warning_of(entity),
                 },
                 Err(reason) => Decision::Skip(reason),
             },
@@ -375,6 +393,22 @@ fn decide(
                 Ok((id.clone(), person_payload(&id, p, json!(leases), "leases")))
             }
         },
+        Entity::Vacancy(v) => {
+            let id = unit_id(&v.property_no, &v.building_no, &v.unit_no)?;
+            let building = building_id(&v.property_no, &v.building_no)?;
+            let payload = crate::vacancy::payload(
+                v,
+                id.clone(),
+                building,
+                rules.unit_types.map(&v.usage_code),
+            )
+            .ok_or(SkipReason::Vac1NoNetColdRent)?;
+            let payload =
+                serde_json::to_value(payload).map_err(|e| SkipReason::Gen1AmbiguousId {
+                    message: e.to_string(),
+                })?;
+            Ok((id, payload))
+        }
         Entity::Ownership(o) => {
             let id = compose(
                 sep,
@@ -391,6 +425,17 @@ fn decide(
                 }),
             ))
         }
+    }
+}
+
+/// Remarks on a record that is sent anyway.
+fn warning_of(entity: &Entity) -> Option<Warning> {
+    match entity {
+        Entity::Vacancy(v) => crate::vacancy::cost_mismatch(v).map(|m| Warning {
+            rule: "VAC-5",
+            message: m.to_string(),
+        }),
+        _ => None,
     }
 }
 

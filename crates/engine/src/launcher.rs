@@ -23,13 +23,13 @@ use tokio::task::JoinHandle;
 use crate::clock::Clock;
 use crate::config::{PartnerConfig, SyncOptions};
 use crate::source::ErpRead;
-use crate::stammdaten::{Progress, RunSummary, SyncError, sync_stammdaten};
+use crate::stammdaten::{Progress, RunSummary, SyncError, sync_leerstaende, sync_stammdaten};
 
 /// Time to live of a run lease; the holder renews it every third of that while the run lasts.
 pub const DEFAULT_LEASE_TTL: Duration = Duration::seconds(60);
 
 /// The use cases [`EngineLauncher`] can run.
-pub const AVAILABLE_USE_CASES: &[UseCase] = &[UseCase::Stammdaten];
+pub const AVAILABLE_USE_CASES: &[UseCase] = &[UseCase::Stammdaten, UseCase::Leerstaende];
 
 /// What started a run (stored as the run's `trigger`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -262,6 +262,17 @@ struct Inner {
     holder: String,
     lease_ttl: Duration,
     options: SyncOptions,
+    after_run: Option<Arc<dyn AfterRun>>,
+}
+
+/// Work that follows a successful run of a use case under the same run lease, e.g. the
+/// OpenImmo file exports after a vacancy sync (VAC-4). Its messages become run errors of a
+/// separate protocol run; they never undo the sync.
+#[async_trait::async_trait]
+pub trait AfterRun: Send + Sync {
+    /// Called after `use_case` ran for `connection`; returns lines for the person who started
+    /// the run (German), e.g. "OpenImmo-Datei … an sftp://… (3 Angebote, 1 Löschung)".
+    async fn after_run(&self, connection: &str, use_case: UseCase, trigger: &str) -> Vec<String>;
 }
 
 impl std::fmt::Debug for EngineLauncher {
@@ -292,7 +303,17 @@ impl EngineLauncher {
                 holder: holder.into(),
                 lease_ttl: DEFAULT_LEASE_TTL,
                 options: SyncOptions::default(),
+                after_run: None,
             }),
+        }
+    }
+
+    /// Work after each successful run (see [`AfterRun`]). Call before sharing.
+    pub fn with_after_run(self, hook: Arc<dyn AfterRun>) -> Self {
+        let mut inner = Arc::unwrap_or_clone(self.inner);
+        inner.after_run = Some(hook);
+        EngineLauncher {
+            inner: Arc::new(inner),
         }
     }
 
@@ -360,7 +381,26 @@ impl EngineLauncher {
             )
             .await
             .map_err(LaunchError::from),
+            UseCase::Leerstaende => sync_leerstaende(
+                inner.store.as_ref(),
+                inner.erp.as_ref(),
+                partner,
+                inner.clock.as_ref(),
+                &opts,
+                progress,
+            )
+            .await
+            .map_err(LaunchError::from),
             other => Err(LaunchError::Unsupported(other)),
+        };
+        let result = match (result, &inner.after_run) {
+            (Ok(mut summary), Some(hook)) => {
+                summary
+                    .notes
+                    .extend(hook.after_run(connection, use_case, &opts.trigger).await);
+                Ok(summary)
+            }
+            (r, _) => r,
         };
         guard.release().await;
         result

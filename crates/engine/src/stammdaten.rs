@@ -58,6 +58,8 @@ pub struct RunSummary {
     pub status: RunStatus,
     pub counts: Counts,
     pub errors: Vec<String>,
+    /// What followed the run (e.g. file exports), for the person who started it.
+    pub notes: Vec<String>,
     pub started_at: DateTime<Utc>,
     pub ended_at: DateTime<Utc>,
 }
@@ -71,10 +73,61 @@ pub async fn sync_stammdaten(
     opts: &SyncOptions,
     progress: &dyn Progress,
 ) -> Result<RunSummary, SyncError> {
+    sync_entities(
+        USE_CASE,
+        &ErpEntity::MASTER_DATA,
+        store,
+        erp,
+        partner,
+        clock,
+        opts,
+        progress,
+    )
+    .await
+}
+
+/// Runs the vacancy sync (use case `leerstaende`, VAC-1 … VAC-7) for one partner connection:
+/// open vacancies into the partner's `vacancies` feed (partner API, webhooks, OpenImmo
+/// export); an ended vacancy leaves the ERP view and becomes a deletion (VAC-6, GEN-10).
+pub async fn sync_leerstaende(
+    store: &dyn Store,
+    erp: &dyn ErpRead,
+    partner: &PartnerConfig,
+    clock: &dyn Clock,
+    opts: &SyncOptions,
+    progress: &dyn Progress,
+) -> Result<RunSummary, SyncError> {
+    sync_entities(
+        VACANCY_USE_CASE,
+        &[ErpEntity::Vacancy],
+        store,
+        erp,
+        partner,
+        clock,
+        opts,
+        progress,
+    )
+    .await
+}
+
+/// Use case name of the vacancy sync.
+pub const VACANCY_USE_CASE: &str = "leerstaende";
+
+#[allow(clippy::too_many_arguments)]
+async fn sync_entities(
+    use_case: &str,
+    entities: &[ErpEntity],
+    store: &dyn Store,
+    erp: &dyn ErpRead,
+    partner: &PartnerConfig,
+    clock: &dyn Clock,
+    opts: &SyncOptions,
+    progress: &dyn Progress,
+) -> Result<RunSummary, SyncError> {
     let started_at = clock.now();
     let run_id = store
         .start_run(&NewRun {
-            use_case: USE_CASE.to_owned(),
+            use_case: use_case.to_owned(),
             connection: partner.name.clone(),
             direction: "erp_to_partner".to_owned(),
             trigger: opts.trigger.clone(),
@@ -94,7 +147,7 @@ pub async fn sync_stammdaten(
     };
     let mut total = Counts::default();
     let mut errors = Vec::new();
-    for entity in ErpEntity::ALL {
+    for &entity in entities {
         let feeds = feeds_of(entity, &ctx.rules);
         if feeds.is_empty() {
             continue; // STM-1: this partner does not receive the entity.
@@ -147,6 +200,7 @@ pub async fn sync_stammdaten(
         status,
         counts: total,
         errors,
+        notes: Vec::new(),
         started_at,
         ended_at,
     })
@@ -450,6 +504,7 @@ impl Ctx<'_> {
             Decision::Send {
                 partner_id,
                 payload,
+                warning,
             } => {
                 let hash = content_hash(&payload);
                 if let Some(s) = prev
@@ -486,6 +541,10 @@ impl Ctx<'_> {
                     version,
                     payload,
                 });
+                let (reason, rule) = match warning {
+                    Some(w) => (Some(w.message), Some(w.rule.to_owned())),
+                    None => (None, None),
+                };
                 self.state(
                     b,
                     feed,
@@ -494,8 +553,8 @@ impl Ctx<'_> {
                     RecordStatus::Sent,
                     hash,
                     source_hash,
-                    None,
-                    None,
+                    reason,
+                    rule,
                     version,
                     now,
                 );

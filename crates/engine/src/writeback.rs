@@ -287,6 +287,7 @@ async fn finish(
         status,
         counts,
         errors,
+        notes: Vec::new(),
         started_at,
         ended_at,
     })

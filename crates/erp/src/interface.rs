@@ -253,6 +253,120 @@ const OWNERSHIPS: &[InterfaceColumn] = &[
     UPDATED_AT,
 ];
 
+const VACANCIES: &[InterfaceColumn] = &[
+    CLIENT_NO,
+    PROPERTY_NO,
+    BUILDING_NO,
+    UNIT_NO,
+    req(
+        "usage_type",
+        "Nutzungsart",
+        "the unit's usage code, mapped per connection (STM-4): living, commercial, parking",
+    ),
+    opt("rooms", "Zimmer", "number of rooms, decimal (`2.5`)"),
+    opt(
+        "floor_text",
+        "Etage/Lage",
+        "free floor text; the floor number is derived (STM-3)",
+    ),
+    opt("area", "Wohn-/Nutzfläche", "area in m², decimal"),
+    opt(
+        "features",
+        "Ausstattung",
+        "the unit's feature list (`Keller, Einbauküche, Gegensprechanlage, Aufzug, Fahrradraum, Gäste-WC`)",
+    ),
+    opt(
+        "energy_cert_type",
+        "Energieausweis: Art",
+        "`bedarf` or `verbrauch`",
+    ),
+    opt(
+        "energy_value",
+        "Energieausweis: Kennwert",
+        "kWh/(m²·a), decimal",
+    ),
+    opt(
+        "energy_class",
+        "Energieausweis: Effizienzklasse",
+        "`A+` … `H`",
+    ),
+    opt("energy_valid_until", "Energieausweis: gültig bis", "date"),
+    opt("year_built", "Baujahr", "year built (four digits)"),
+    req("street", "Straße", "street of the building"),
+    opt("house_no", "Hausnummer", "house number with suffix (`12a`)"),
+    req("postal_code", "PLZ", "five-digit German postal code"),
+    req("city", "Ort", "city"),
+    opt(
+        "available_from",
+        "verfügbar ab",
+        "date from which the unit can be let",
+    ),
+    opt(
+        "available_text",
+        "Bezugstermin (Text)",
+        "free text such as `sofort`, `nach Vereinbarung`",
+    ),
+    opt(
+        "net_cold_rent",
+        "Nettokaltmiete",
+        "monthly net cold rent in euros, decimal; a vacancy without it is not sent (VAC-1)",
+    ),
+    opt(
+        "operating_costs",
+        "Betriebskosten",
+        "monthly operating-cost advance in euros, decimal",
+    ),
+    opt(
+        "heating_costs",
+        "Heizkosten",
+        "monthly heating-cost advance in euros, decimal",
+    ),
+    opt(
+        "total_rent",
+        "Gesamtmiete",
+        "monthly total in euros as the ERP holds it; checked against the parts (VAC-5)",
+    ),
+    opt("deposit", "Kaution", "deposit in euros, decimal"),
+    opt(
+        "heating_type",
+        "Heizungsart",
+        "`ZENTRAL`, `FERN`, `ETAGE`, `OFEN` or `FUSSBODEN`",
+    ),
+    opt("title", "Objekttitel", "listing title"),
+    opt("description", "Objektbeschreibung", "description text"),
+    opt(
+        "location_text",
+        "Lagebeschreibung",
+        "text about the location",
+    ),
+    opt(
+        "equipment_text",
+        "Ausstattungsbeschreibung",
+        "text about the equipment",
+    ),
+    opt(
+        "contact_name",
+        "Ansprechpartner",
+        "name of the letting contact",
+    ),
+    opt(
+        "contact_email",
+        "Ansprechpartner: E-Mail",
+        "e-mail of the letting contact",
+    ),
+    opt(
+        "contact_phone",
+        "Ansprechpartner: Telefon",
+        "phone of the letting contact",
+    ),
+    opt(
+        "attachments",
+        "Dokumente",
+        "one line per document, `KIND|title|path`; KIND is `BILD`, `GRUNDRISS`, `ENERGIEAUSWEIS` or `DOKUMENT`; path relative to `[erp] documents_dir`",
+    ),
+    UPDATED_AT,
+];
+
 /// The columns of an entity's view, in documentation order.
 pub fn interface_columns(entity: ErpEntity) -> &'static [InterfaceColumn] {
     match entity {
@@ -263,6 +377,7 @@ pub fn interface_columns(entity: ErpEntity) -> &'static [InterfaceColumn] {
         ErpEntity::Person => PERSONS,
         ErpEntity::Lease => LEASES,
         ErpEntity::Ownership => OWNERSHIPS,
+        ErpEntity::Vacancy => VACANCIES,
     }
 }
 
@@ -276,6 +391,7 @@ pub fn view_name(entity: ErpEntity) -> &'static str {
         ErpEntity::Person => "v_persons",
         ErpEntity::Lease => "v_leases",
         ErpEntity::Ownership => "v_ownerships",
+        ErpEntity::Vacancy => "v_vacancies",
     }
 }
 

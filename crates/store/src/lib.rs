@@ -133,6 +133,20 @@ pub trait Store:
     /// Highest `seq` of a feed (0 when empty).
     async fn feed_head(&self, connection: &str, feed: FeedKind) -> Result<i64>;
 
+    /// Position of a file export (e.g. OpenImmo to an SFTP server) in a feed: the last `seq`
+    /// that reached the target (0 before the first export). Kept apart from the partner API's
+    /// acknowledged cursor, so both consumers move on their own.
+    async fn export_cursor(&self, connection: &str, feed: FeedKind, target: &str) -> Result<i64>;
+
+    /// Moves a file export's position to `seq` (forward only; never past the feed's head).
+    async fn set_export_cursor(
+        &self,
+        connection: &str,
+        feed: FeedKind,
+        target: &str,
+        seq: i64,
+    ) -> Result<i64>;
+
     // --- record status (GEN-8) -----------------------------------------------------------
 
     /// Current state of one record, by ERP key or partner ID.

@@ -250,6 +250,20 @@ impl Store for SqlStore {
         dispatch!(self.feed_head(connection, feed))
     }
 
+    async fn export_cursor(&self, connection: &str, feed: FeedKind, target: &str) -> Result<i64> {
+        dispatch!(self.export_cursor(connection, feed, target))
+    }
+
+    async fn set_export_cursor(
+        &self,
+        connection: &str,
+        feed: FeedKind,
+        target: &str,
+        seq: i64,
+    ) -> Result<i64> {
+        dispatch!(self.set_export_cursor(connection, feed, target, seq))
+    }
+
     async fn record_by_partner_id(
         &self,
         connection: &str,

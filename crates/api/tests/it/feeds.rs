@@ -11,10 +11,18 @@ async fn feed_list_follows_the_profile_with_head_and_cursor() {
     let body = app.get_ok("/v1/feeds", KEY_A).await;
     let feeds = body["feeds"].as_array().unwrap();
     let names: Vec<&str> = feeds.iter().map(|f| f["feed"].as_str().unwrap()).collect();
-    // Immomio receives stock, leases and tenants; no clients, ownerships or owners (STM-1).
+    // Immomio receives stock, leases, tenants and vacancies; no clients, ownerships or owners
+    // (STM-1).
     assert_eq!(
         names,
-        ["properties", "buildings", "units", "leases", "tenants"]
+        [
+            "properties",
+            "buildings",
+            "units",
+            "leases",
+            "tenants",
+            "vacancies"
+        ]
     );
     let units = &feeds[2];
     assert_eq!(units["label"], "Einheiten");

@@ -378,7 +378,7 @@ async fn gen_6_post_runs_with_an_unknown_use_case_is_422_naming_the_field() {
             "unbekannter Use Case „stammdatn“",
         ),
         (
-            r#"{"use_case": "leerstaende"}"#,
+            r#"{"use_case": "tickets-in"}"#,
             StatusCode::UNPROCESSABLE_ENTITY,
             "unprocessable",
             "use_case",

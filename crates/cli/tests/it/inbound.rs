@@ -222,7 +222,7 @@ async fn pro_5_gen_11_manual_run_writes_what_the_worker_could_not() {
     let (ok, out) = immohub(dir, &["sync", "run", "interessenten"]);
     assert!(ok, "{out}");
     assert!(out.contains("0 gelesen"), "{out}");
-    let (ok, out) = immohub(dir, &["sync", "run", "leerstaende"]);
+    let (ok, out) = immohub(dir, &["sync", "run", "tickets-in"]);
     assert!(!ok);
     assert!(out.contains("interessenten"), "{out}");
 }

@@ -12,3 +12,4 @@ mod schedules;
 mod secrets;
 mod support;
 mod tour;
+mod vacancies;

@@ -135,8 +135,26 @@ async fn gen_11_two_instances_share_the_work_and_survive_a_kill() {
         p.set_secrets(&[created["secret"].as_str().unwrap()]);
         partners.push((p, created["id"].as_i64().unwrap()));
     }
-    // Kill A while it delivers.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Kill A while it delivers: after the start-up sync ended (a sync killed half-way stays
+    // "running" until the next scheduled run, which this test does not wait for).
+    let synced_by = Instant::now() + Duration::from_secs(60);
+    loop {
+        let runs = get(&http, &format!("{}/v1/runs?limit=500", b.url), &key).await;
+        if runs["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["use_case"] == "stammdaten" && !r["ended_at"].is_null())
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < synced_by,
+            "start-up sync did not end: {runs}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
     drop(a);
 
     let deadline = Instant::now() + Duration::from_secs(120);

@@ -143,6 +143,20 @@ async fn stm_5_gen_10_tour_demo_serve_curl_change_delete() {
     // Delete one unit (and what hangs on it): one deletion in the units feed.
     let head_before = feed_head(&http, &url, &key).await;
     let victim = "(SELECT max(rowid) FROM erp_units WHERE unit_id NOT IN (SELECT unit_id FROM erp_leases) AND unit_id NOT IN (SELECT unit_id FROM erp_ownerships))";
+    // Its vacancy goes with it (the units feed still sees exactly one deletion).
+    erp_exec(
+        dir,
+        &format!(
+            "DELETE FROM erp_vacancy_documents WHERE vacancy_id IN \
+             (SELECT vacancy_id FROM erp_vacancies WHERE unit_id = {victim})"
+        ),
+    )
+    .await;
+    erp_exec(
+        dir,
+        &format!("DELETE FROM erp_vacancies WHERE unit_id = {victim}"),
+    )
+    .await;
     erp_exec(
         dir,
         &format!("DELETE FROM erp_units WHERE rowid = {victim}"),

@@ -7,3 +7,4 @@ mod entity;
 mod prospect;
 mod rules;
 mod schedule;
+mod vacancy;

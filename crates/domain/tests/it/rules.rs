@@ -137,6 +137,7 @@ fn gen_1_composite_ids_with_every_separator() {
             Decision::Send {
                 partner_id,
                 payload,
+                ..
             } => {
                 assert_eq!(partner_id, expected);
                 assert_eq!(payload["id"], expected);

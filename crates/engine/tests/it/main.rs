@@ -8,4 +8,5 @@ mod delivery;
 mod memory_erp;
 mod scheduler;
 mod stammdaten;
+mod vacancies;
 mod writeback;

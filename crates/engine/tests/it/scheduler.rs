@@ -429,20 +429,17 @@ async fn gen_6_launcher_names_unknown_partners_and_use_cases_not_yet_available()
         .unwrap_err();
     assert_eq!(err.to_string(), "Partner „nobody“ ist nicht konfiguriert");
     let err = launcher
-        .launch(CONN, UseCase::Leerstaende, Trigger::Api)
+        .launch(CONN, UseCase::TicketsIn, Trigger::Api)
         .await
         .unwrap_err();
-    assert!(matches!(
-        err,
-        LaunchError::Unsupported(UseCase::Leerstaende)
-    ));
+    assert!(matches!(err, LaunchError::Unsupported(UseCase::TicketsIn)));
     assert!(
         err.to_string()
-            .contains("noch nicht verfügbar (verfügbar: stammdaten)")
+            .contains("noch nicht verfügbar (verfügbar: stammdaten, leerstaende)")
     );
     assert!(
         store
-            .lease(CONN, UseCase::Leerstaende)
+            .lease(CONN, UseCase::TicketsIn)
             .await
             .unwrap()
             .is_none()

@@ -11,6 +11,7 @@ use rand::{Rng, SeedableRng};
 use sqlx::SqliteConnection;
 
 use super::data::{self, City};
+use super::documents::DEMO_IMAGES;
 use super::{DemoOptions, InvalidRecord};
 use crate::error::ErpError;
 
@@ -202,6 +203,36 @@ const OWNERSHIP_COLS: &[&str] = &[
     "updated_at",
 ];
 
+const VACANCY_COLS: &[&str] = &[
+    "vacancy_id",
+    "unit_id",
+    "status",
+    "available_from",
+    "available_text",
+    "net_cold_rent",
+    "operating_costs",
+    "heating_costs",
+    "total_rent",
+    "deposit",
+    "heating_type",
+    "title",
+    "description",
+    "location_text",
+    "equipment_text",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "updated_at",
+];
+const DOCUMENT_COLS: &[&str] = &[
+    "document_id",
+    "vacancy_id",
+    "seq",
+    "kind",
+    "title",
+    "file_path",
+];
+
 /// Per-client number ranges.
 #[derive(Default, Clone, Copy)]
 struct ClientNumbers {
@@ -253,6 +284,24 @@ struct UnitPlan {
     floor: i32,
 }
 
+/// What the leases of a unit say about it today.
+struct Occupancy {
+    current: bool,
+    /// End of the current lease when notice was given.
+    current_end: Option<NaiveDate>,
+    /// A lease starts later (the unit is let again).
+    future: bool,
+}
+
+/// The unit's facts a vacancy text refers to.
+struct UnitFacts {
+    rooms: Option<String>,
+    area: Option<String>,
+    features: Option<String>,
+    floor_text: Option<String>,
+    energy_kind: Option<&'static str>,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Life {
     /// The lease runs or starts later: the person lives (or will live) here.
@@ -280,6 +329,9 @@ pub(crate) struct Generator {
     persons_made: u64,
     ended_leases_made: u64,
     bad_building_done: bool,
+    /// The building with the broken postal code: it gets no vacancies, so that the invalid
+    /// rows of the demo stay the few listed in the summary.
+    bad_building_id: Option<i64>,
     bad_email_pending: bool,
     /// Address of the household being created (co-residents share it).
     household: Option<Option<Address>>,
@@ -292,6 +344,14 @@ pub(crate) struct Generator {
     pub leases: Batch,
     pub parties: Batch,
     pub ownerships: Batch,
+    pub vacancies: Batch,
+    pub documents: Batch,
+    /// Open vacancies (status OFFEN): rows of `v_vacancies`.
+    pub open_vacancies: u64,
+    /// Vacancies draw from their own generator, so the rest of the demo stays as it was.
+    vac_rng: StdRng,
+    next_vacancy_id: i64,
+    next_document_id: i64,
     pub invalid: Vec<InvalidRecord>,
 }
 
@@ -314,6 +374,7 @@ impl Generator {
             persons_made: 0,
             ended_leases_made: 0,
             bad_building_done: false,
+            bad_building_id: None,
             bad_email_pending: false,
             household: None,
             last_address: None,
@@ -324,6 +385,12 @@ impl Generator {
             leases: Batch::new("erp_leases", LEASE_COLS),
             parties: Batch::new("erp_lease_parties", PARTY_COLS),
             ownerships: Batch::new("erp_ownerships", OWNERSHIP_COLS),
+            vacancies: Batch::new("erp_vacancies", VACANCY_COLS),
+            documents: Batch::new("erp_vacancy_documents", DOCUMENT_COLS),
+            open_vacancies: 0,
+            vac_rng: StdRng::seed_from_u64(opts.seed ^ 0x5641_4341_4e43_5931),
+            next_vacancy_id: 1,
+            next_document_id: 1,
             invalid: Vec::new(),
         }
     }
@@ -355,7 +422,9 @@ impl Generator {
         self.persons.flush(conn, all).await?;
         self.leases.flush(conn, all).await?;
         self.parties.flush(conn, all).await?;
-        self.ownerships.flush(conn, all).await
+        self.ownerships.flush(conn, all).await?;
+        self.vacancies.flush(conn, all).await?;
+        self.documents.flush(conn, all).await
     }
 
     // ----- helpers -------------------------------------------------------------------------
@@ -547,6 +616,7 @@ impl Generator {
         let mut row_postal_code = address.postal_code.clone();
         if self.invalid_rows && client == 1 && !self.bad_building_done {
             self.bad_building_done = true;
+            self.bad_building_id = Some(building_id);
             row_postal_code = match address.postal_code.strip_prefix('0') {
                 Some(rest) => rest.to_owned(),
                 None => address.postal_code.get(..4).unwrap_or("2150").to_owned(),
@@ -858,6 +928,13 @@ impl Generator {
             None
         };
         let stamp = self.stamp_recent(2000);
+        let unit_facts = UnitFacts {
+            rooms: rooms.clone(),
+            area: area.clone(),
+            features: features.clone(),
+            floor_text: plan.floor_text.clone(),
+            energy_kind: energy.as_ref().map(|e| e.kind),
+        };
         self.units.push(vec![
             unit_id.into(),
             b.building_id.into(),
@@ -890,7 +967,228 @@ impl Generator {
             _ => true,
         };
         if let_out {
-            self.leases_for(client, b, unit_id, plan.usage, area.as_deref());
+            let occupancy = self.leases_for(client, b, unit_id, plan.usage, area.as_deref());
+            self.vacancy(client, b, unit_id, plan.usage, &occupancy, &unit_facts);
+        }
+    }
+
+    // ----- vacancies --------------------------------------------------------------------------
+
+    /// A vacancy for a unit that is free or under notice (OFFEN), and now and then an ended
+    /// one (let again or withdrawn). Awkward cases on purpose: about 2 % without net cold rent
+    /// (VAC-1), about 4 % whose total does not add up (VAC-5).
+    fn vacancy(
+        &mut self,
+        client: usize,
+        b: &BuildingCtx,
+        unit_id: i64,
+        usage: &'static str,
+        occ: &Occupancy,
+        unit: &UnitFacts,
+    ) {
+        let today = self.today;
+        let notice = occ
+            .current_end
+            .filter(|e| !occ.future && *e <= days_after(today, 90));
+        let status = if !occ.current && !occ.future {
+            "OFFEN"
+        } else if notice.is_some() {
+            "OFFEN"
+        } else if occ.future && !occ.current && self.vac_rng.gen_bool(0.7) {
+            "VERMIETET"
+        } else if occ.current && self.vac_rng.gen_bool(0.004) {
+            "ZURUECKGEZOGEN"
+        } else {
+            return;
+        };
+        if matches!(usage, "GÄSTEWOHNUNG" | "HOBBYRAUM")
+            || self.bad_building_id == Some(b.building_id)
+        {
+            return;
+        }
+        let vacancy_id = self.next_vacancy_id;
+        self.next_vacancy_id += 1;
+        let residential = usage == "WOHNUNG";
+        let parking = matches!(usage, "STELLPLATZ" | "TG-STELLPLATZ" | "GARAGE");
+        let area_cents: i64 = unit
+            .area
+            .as_deref()
+            .and_then(|a| a.replace('.', "").parse().ok())
+            .unwrap_or(6000);
+        let expensive = b.address.city == "Hamburg";
+        let rng = &mut self.vac_rng;
+        // Rent per m² in cents.
+        let (ncr, op, heat) = if parking {
+            let ncr = match usage {
+                "GARAGE" => rng.gen_range(60..=110) * 100,
+                "TG-STELLPLATZ" => rng.gen_range(55..=95) * 100,
+                _ => rng.gen_range(25..=60) * 100,
+            };
+            (ncr, rng.gen_bool(0.5).then_some(500), None)
+        } else {
+            let per_m2 = match (residential, expensive) {
+                (true, true) => rng.gen_range(850..=1450),
+                (true, false) => rng.gen_range(560..=920),
+                (false, true) => rng.gen_range(1200..=2200),
+                (false, false) => rng.gen_range(700..=1300),
+            };
+            let ncr = area_cents * per_m2 / 10_000;
+            let op = area_cents * rng.gen_range(180..=290) / 10_000;
+            let heat = area_cents * rng.gen_range(90..=160) / 10_000;
+            (ncr, Some(op), Some(heat))
+        };
+        let sum = ncr + op.unwrap_or(0) + heat.unwrap_or(0);
+        let no_rent = rng.gen_bool(0.02);
+        let total = if rng.gen_bool(0.04) {
+            Some(sum + rng.gen_range(1..=40) * 250) // typed by hand, does not add up (VAC-5)
+        } else if rng.gen_bool(0.6) {
+            Some(sum)
+        } else {
+            None
+        };
+        let deposit = (!parking).then_some(ncr * 3);
+        let heating_type = (!parking).then(|| {
+            let f = unit.features.as_deref().unwrap_or("");
+            if f.contains("Fernwärme") {
+                "FERN"
+            } else if f.contains("Zentralheizung") {
+                "ZENTRAL"
+            } else {
+                ["ZENTRAL", "ETAGE", "FERN"][rng.gen_range(0..3)]
+            }
+        });
+        let (available_from, available_text) = match notice {
+            Some(end) => (Some(days_after(end, 1)), None),
+            None if rng.gen_bool(0.3) => (None, Some("sofort")),
+            None if rng.gen_bool(0.1) => (None, Some("nach Vereinbarung")),
+            None => (Some(days_after(today, rng.gen_range(0..=45))), None),
+        };
+        let rooms = unit.rooms.as_deref().unwrap_or("");
+        let rooms_de = rooms.replace('.', ",");
+        let street = &b.address.street;
+        let city = b.address.city;
+        let floor = unit.floor_text.as_deref().unwrap_or("");
+        let title = match usage {
+            "WOHNUNG" => format!("{rooms_de}-Zimmer-Wohnung in {city}, {street}"),
+            "GEWERBE" => format!("Gewerbefläche in {city}, {street}"),
+            "GARAGE" => format!("Garage in {city}, {street}"),
+            "TG-STELLPLATZ" => format!("Tiefgaragenstellplatz in {city}, {street}"),
+            "STELLPLATZ" => format!("Stellplatz in {city}, {street}"),
+            _ => format!("Lagerraum in {city}, {street}"),
+        };
+        let description = match usage {
+            "WOHNUNG" => format!(
+                "Helle {rooms_de}-Zimmer-Wohnung ({floor}) in einem gepflegten Haus der Genossenschaft. \
+                 Ausstattung: {}. Besichtigung nach Terminvereinbarung.",
+                unit.features.as_deref().unwrap_or("Standard")
+            ),
+            "GEWERBE" => {
+                "Ladenfläche mit Schaufensterfront, geeignet für Einzelhandel oder Praxis."
+                    .to_owned()
+            }
+            _ => "Vermietung nur an Mitglieder der Genossenschaft.".to_owned(),
+        };
+        let location = format!(
+            "Ruhige Wohnlage in {city}; Einkaufsmöglichkeiten, Schulen und öffentliche Verkehrsmittel in der Nähe."
+        );
+        let (contact_name, contact_email, contact_phone) = match client {
+            0 => (
+                "Vermietungsteam Elbufer",
+                "vermietung@elbufer-eg.de",
+                "040 890123-0",
+            ),
+            1 => (
+                "Vermietung Mitteldeutschland",
+                "vermietung@elbufer-md.de",
+                "0391 556677-0",
+            ),
+            _ => (
+                "Hausverwaltung Elbufer",
+                "verwaltung@elbufer-hv.de",
+                "040 890123-50",
+            ),
+        };
+        let status_day = days_before(today, rng.gen_range(1..=40));
+        let money = |c: i64| Self::euros(c);
+        self.vacancies.push(vec![
+            vacancy_id.into(),
+            unit_id.into(),
+            Val::Static(status),
+            available_from
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .into(),
+            available_text.map(Val::Static).unwrap_or(Val::Null),
+            (!no_rent).then(|| money(ncr)).into(),
+            op.map(money).into(),
+            heat.map(money).into(),
+            total.map(money).into(),
+            deposit.map(money).into(),
+            heating_type.map(Val::Static).unwrap_or(Val::Null),
+            title.into(),
+            description.into(),
+            location.into(),
+            unit.features.clone().into(),
+            Val::Static(contact_name),
+            Val::Static(contact_email),
+            Val::Static(contact_phone),
+            format!("{} 09:30:00", status_day.format("%Y-%m-%d")).into(),
+        ]);
+        if status == "OFFEN" {
+            self.open_vacancies += 1;
+        }
+        // Documents: photos, floor plan, energy certificate, from the shared demo pool.
+        let rng = &mut self.vac_rng;
+        let mut docs: Vec<(&'static str, String, String)> = Vec::new();
+        if residential && rng.gen_bool(0.9) {
+            for (i, room) in ["Wohnzimmer", "Küche", "Bad"].into_iter().enumerate() {
+                let n = (unit_id as usize + i) % DEMO_IMAGES.len();
+                docs.push((
+                    "BILD",
+                    room.to_owned(),
+                    format!("bilder/{}", DEMO_IMAGES[n].0),
+                ));
+            }
+            let plan = match rooms.split('.').next().and_then(|r| r.parse::<u32>().ok()) {
+                Some(r) if r <= 5 => format!("grundrisse/grundriss-{r}-zimmer.pdf"),
+                _ => "grundrisse/grundriss-gross.pdf".to_owned(),
+            };
+            docs.push(("GRUNDRISS", "Grundriss".to_owned(), plan));
+            if let Some(kind) = unit.energy_kind {
+                docs.push((
+                    "ENERGIEAUSWEIS",
+                    "Energieausweis".to_owned(),
+                    format!("energieausweise/energieausweis-{kind}.pdf"),
+                ));
+            }
+        } else if usage == "GEWERBE" {
+            docs.push((
+                "BILD",
+                "Ansicht".to_owned(),
+                "bilder/gewerbe-1.png".to_owned(),
+            ));
+            docs.push((
+                "GRUNDRISS",
+                "Grundriss".to_owned(),
+                "grundrisse/grundriss-gewerbe.pdf".to_owned(),
+            ));
+        } else if parking {
+            docs.push((
+                "BILD",
+                "Ansicht".to_owned(),
+                "bilder/stellplatz-1.png".to_owned(),
+            ));
+        }
+        for (seq, (kind, title, path)) in docs.into_iter().enumerate() {
+            let id = self.next_document_id;
+            self.next_document_id += 1;
+            self.documents.push(vec![
+                id.into(),
+                vacancy_id.into(),
+                (seq as i64 + 1).into(),
+                Val::Static(kind),
+                title.into(),
+                path.into(),
+            ]);
         }
     }
 
@@ -903,7 +1201,7 @@ impl Generator {
         unit_id: i64,
         usage: &'static str,
         area: Option<&str>,
-    ) {
+    ) -> Occupancy {
         let p_occupied = match usage {
             "WOHNUNG" => 0.94,
             "GEWERBE" => 0.85,
@@ -953,10 +1251,21 @@ impl Generator {
             next_start = start;
             older += 1;
         }
+        let today = self.today;
+        let current = terms
+            .iter()
+            .find(|(s, e)| *s <= today && e.is_none_or(|e| e >= today))
+            .copied();
+        let occupancy = Occupancy {
+            future: terms.iter().any(|(s, _)| *s > today),
+            current: current.is_some(),
+            current_end: current.and_then(|(_, e)| e),
+        };
         // Oldest first, so lease numbers grow with time within a unit.
         for (start, end) in terms.into_iter().rev() {
             self.lease(client, b, unit_id, usage, area, start, end);
         }
+        occupancy
     }
 
     #[allow(clippy::too_many_arguments)] // one call site

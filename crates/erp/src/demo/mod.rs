@@ -14,7 +14,10 @@
 //! end date before its start.
 
 mod data;
+mod documents;
 mod generator;
+
+pub use documents::demo_documents_dir;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -127,6 +130,7 @@ pub async fn create_demo(path: &Path, opts: DemoOptions) -> Result<DemoSummary, 
             return Err(e);
         }
     };
+    documents::write_documents(&demo_documents_dir(path))?;
     std::fs::rename(&part, path).map_err(|source| ErpError::DemoIo {
         path: path.to_owned(),
         source,
@@ -209,6 +213,7 @@ async fn build(part: &Path, opts: &DemoOptions, today: NaiveDate) -> Result<Buil
         (ErpEntity::Person, generator.persons.rows),
         (ErpEntity::Lease, generator.leases.rows),
         (ErpEntity::Ownership, generator.ownerships.rows),
+        (ErpEntity::Vacancy, generator.open_vacancies),
     ]);
     debug_assert_eq!(generator.persons.rows, generator.persons_made());
     Ok((counts, generator.parties.rows, generator.invalid))

@@ -322,7 +322,7 @@ async fn check_reports_every_entity_of_the_demo() {
     let dir = tempfile::tempdir().unwrap();
     let (source, summary) = demo(dir.path(), 800).await;
     let lines = source.check().await.unwrap();
-    assert_eq!(lines.len(), 7);
+    assert_eq!(lines.len(), ErpEntity::ALL.len());
     for line in &lines {
         assert!(line.is_ok(), "{line}");
         assert_eq!(line.rows, Some(summary.count(line.entity)), "{line}");

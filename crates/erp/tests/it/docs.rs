@@ -43,7 +43,12 @@ fn interface_columns_are_what_the_domain_parses() {
         let mut raw = RawRecord::new();
         for col in interface_columns(entity) {
             let v = match col.name {
-                "start_date" | "birth_date" | "energy_valid_until" => "2024-01-01",
+                "start_date" | "birth_date" | "energy_valid_until" | "available_from" => {
+                    "2024-01-01"
+                }
+                "contact_email" => "vermietung@example.de",
+                "attachments" => "BILD|Wohnzimmer|bilder/a.png",
+                "operating_costs" | "heating_costs" | "total_rent" | "deposit" => "2.5",
                 "end_date" => "2024-12-31",
                 "postal_code" => "22763",
                 "year_built" => "1958",

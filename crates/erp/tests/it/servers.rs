@@ -54,6 +54,18 @@ VALUES (1, 1, 'HM'), (1, 2, 'MB'), (2, 3, 'HM');
 INSERT INTO erp_ownerships (ownership_id, client_id, ownership_no, unit_id, owner_person_id,
                             start_date, end_date, updated_at)
 VALUES (1, 1, 9000001, 3, 2, '2015-07-01', NULL, '2024-06-01 10:00:00');
+INSERT INTO erp_vacancies (vacancy_id, unit_id, status, available_from, available_text,
+                           net_cold_rent, operating_costs, heating_costs, total_rent, deposit,
+                           heating_type, title, description, location_text, equipment_text,
+                           contact_name, contact_email, contact_phone, updated_at)
+VALUES (1, 2, 'OFFEN', '2024-07-01', NULL, 702.00, 180.50, 95.25, 977.75, 2106.00, 'ZENTRAL',
+        '3-Zimmer-Wohnung an der Elbe', 'Helle Wohnung', 'Elbnah', 'Einbauküche',
+        'Vermietungsteam', 'vermietung@elbufer-eg.de', '040 890123-0', '2024-06-01 10:00:00'),
+       (2, 1, 'VERMIETET', '2024-01-01', NULL, 845.50, NULL, NULL, NULL, NULL, NULL, NULL,
+        NULL, NULL, NULL, NULL, NULL, NULL, '2024-06-01 10:00:00');
+INSERT INTO erp_vacancy_documents (document_id, vacancy_id, seq, kind, title, file_path)
+VALUES (1, 1, 1, 'BILD', 'Wohnzimmer', 'bilder/wohnung-1.png'),
+       (2, 1, 2, 'GRUNDRISS', 'Grundriss', 'grundrisse/grundriss-3-zimmer.pdf');
 ";
 
 pub(crate) fn pg_url() -> String {
@@ -334,6 +346,29 @@ async fn story(source: &ErpSource, db: &Db) {
             source.count(entity).await.unwrap(),
             "{entity}"
         );
+    }
+    // VAC-2: only the open vacancy, with its documents in ERP order and money as decimals.
+    let vacancies = read_all(source, ErpEntity::Vacancy).await;
+    assert_eq!(vacancies.len(), 1, "the let vacancy is not in the view");
+    match Entity::parse(ErpEntity::Vacancy, &vacancies[0]).unwrap() {
+        Entity::Vacancy(v) => {
+            assert_eq!(v.unit_no, "2");
+            assert_eq!(
+                v.net_cold_rent.map(|d| d.to_string()).as_deref(),
+                Some("702.00")
+            );
+            assert_eq!(
+                v.total_rent.map(|d| d.to_string()).as_deref(),
+                Some("977.75")
+            );
+            let paths: Vec<_> = v.attachments.iter().map(|a| a.path.as_str()).collect();
+            assert_eq!(
+                paths,
+                ["bilder/wohnung-1.png", "grundrisse/grundriss-3-zimmer.pdf"]
+            );
+            assert_eq!(v.attachments[1].kind, "GRUNDRISS");
+        }
+        other => panic!("not a vacancy: {other:?}"),
     }
     let lines = source.check().await.unwrap();
     assert!(lines.iter().all(|l| l.is_ok()), "{lines:?}");

@@ -310,7 +310,7 @@ fn shipped_demo_mapping_loads() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../erp/demo-mapping.toml");
     let m = Mapping::load(&path).unwrap();
     assert_eq!(m, Mapping::demo().unwrap());
-    assert_eq!(m.entities().count(), 7);
+    assert_eq!(m.entities().count(), ErpEntity::ALL.len());
     let err = Mapping::load(Path::new("/nonexistent/mapping.toml")).unwrap_err();
     assert!(err.to_string().contains("/nonexistent/mapping.toml"));
 }

@@ -768,3 +768,66 @@ pub(crate) async fn entity(
     .await?;
     row.map(common::stored_entity).transpose()
 }
+
+/// Key of a file export's position in the `cursors` table: `<feed>@export:<target>`. Partner
+/// API cursors use the bare feed name, so the two never meet.
+fn export_key(feed: FeedKind, target: &str) -> String {
+    format!("{}@export:{target}", feed.as_str())
+}
+
+pub(crate) async fn export_cursor(
+    pool: &Pool<Db>,
+    connection: &str,
+    feed: FeedKind,
+    target: &str,
+) -> Result<i64> {
+    let seq: Option<i64> =
+        sqlx::query_scalar("SELECT seq FROM cursors WHERE connection = $1 AND feed = $2")
+            .bind(connection)
+            .bind(export_key(feed, target))
+            .fetch_optional(pool)
+            .await?;
+    Ok(seq.unwrap_or(0))
+}
+
+pub(crate) async fn set_export_cursor(
+    pool: &Pool<Db>,
+    connection: &str,
+    feed: FeedKind,
+    target: &str,
+    seq: i64,
+) -> Result<i64> {
+    let mut tx = begin_write(pool).await?;
+    let head: i64 = sqlx::query_scalar(FEED_HEAD)
+        .bind(connection)
+        .bind(feed.as_str())
+        .fetch_one(&mut *tx)
+        .await?;
+    if seq < 0 || seq > head {
+        return Err(StoreError::Conflict(format!(
+            "Exportposition {seq} für Feed „{feed}“ liegt außerhalb 0…{head}"
+        )));
+    }
+    let key = export_key(feed, target);
+    let now = ts(Utc::now());
+    sqlx::query(
+        "INSERT INTO cursors (connection, feed, seq, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $4) \
+         ON CONFLICT (connection, feed) DO UPDATE SET \
+             seq = excluded.seq, updated_at = excluded.updated_at \
+         WHERE cursors.seq < excluded.seq",
+    )
+    .bind(connection)
+    .bind(&key)
+    .bind(seq)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let at: i64 = sqlx::query_scalar("SELECT seq FROM cursors WHERE connection = $1 AND feed = $2")
+        .bind(connection)
+        .bind(&key)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(at)
+}
