@@ -130,6 +130,10 @@ pub struct PartnerEntry {
     /// OpenImmo file exports after each vacancy run (`[[partner.openimmo]]`, VAC-4).
     #[serde(default)]
     pub openimmo: Vec<crate::openimmo::OpenImmoEntry>,
+    /// OpenImmo-Feedback files with prospects, picked up by `sync run interessenten`
+    /// (`[[partner.feedback]]`, PRO-2).
+    #[serde(default)]
+    pub feedback: Vec<crate::openimmo::FeedbackEntry>,
 }
 
 /// `[partner.test]`: the test environment of a partner (GEN-4). Fields that are given
@@ -371,6 +375,10 @@ impl Config {
                     );
                 }
                 t.parse_target()
+                    .with_context(|| format!("Partner „{}“", p.name))?;
+            }
+            for f in &p.feedback {
+                f.parse_target()
                     .with_context(|| format!("Partner „{}“", p.name))?;
             }
         }

@@ -57,6 +57,16 @@ pub async fn sync_run(app: &App, a: &SyncRunArgs) -> anyhow::Result<()> {
     let sink = erp_sink(&app.config).await?;
     let mut failed = false;
     for p in partners {
+        // PRO-2: feedback files first, so that their prospects are written in this run.
+        if let Ok(entry) = app.config.partner(&p.name)
+            && !entry.feedback.is_empty()
+        {
+            for line in
+                crate::openimmo::pickup_feedback(app, &p, &entry.feedback, &SystemClock).await
+            {
+                println!("{line}");
+            }
+        }
         let opts = WritebackOptions {
             trigger: "manual".to_owned(),
             ..WritebackOptions::default()

@@ -225,3 +225,101 @@ impl ExportHook {
         })
     }
 }
+
+/// `[[partner.feedback]]`: where a partner drops OpenImmo-Feedback files with prospects (PRO-2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackEntry {
+    /// Name of the source within the partner.
+    pub name: String,
+    /// Which files: a pattern such as `*.xml` (case-insensitive; files still being written,
+    /// `.part`/`.tmp`, are always left alone).
+    #[serde(default = "default_pattern")]
+    pub pattern: String,
+    /// Where the files are: `{ kind = "directory" | "ftp" | "sftp", … }` as for exports.
+    pub target: toml::Value,
+}
+
+fn default_pattern() -> String {
+    "*.xml".to_owned()
+}
+
+impl FeedbackEntry {
+    pub fn parse_target(&self) -> anyhow::Result<Target> {
+        self.target
+            .clone()
+            .try_into()
+            .with_context(|| format!("[[partner.feedback]] „{}“: target", self.name))
+    }
+}
+
+/// Picks up the feedback files of a partner (PRO-2): each file is downloaded, parsed
+/// leniently, its prospects go into the inbox, and the file is moved to the archive folder
+/// only after that; a file that is not XML at all stays where it is and is reported.
+pub async fn pickup_feedback(
+    app: &App,
+    partner: &PartnerConfig,
+    sources: &[FeedbackEntry],
+    clock: &dyn Clock,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    let vault = app.vault();
+    for src in sources {
+        let result: anyhow::Result<()> = async {
+            let target = resolve_secrets(src.parse_target()?, &partner.name, vault.as_ref()).await?;
+            let mut conn = target.connect().await?;
+            let files = conn.list(&src.pattern).await?;
+            if files.is_empty() {
+                lines.push(format!("Feedback „{}“: keine Dateien", src.name));
+            }
+            for f in files {
+                let temp = conn.download_to_temp(&f.name, None).await?;
+                let parsed = std::fs::File::open(temp.path())
+                    .map_err(anyhow::Error::from)
+                    .and_then(|file| {
+                        immohub_openimmo::parse_feedback(std::io::BufReader::new(file))
+                            .map_err(anyhow::Error::from)
+                    });
+                let file = match parsed {
+                    Ok(file) => file,
+                    Err(e) => {
+                        lines.push(format!(
+                            "Feedback „{}“: {} bleibt liegen: {e}",
+                            src.name, f.name
+                        ));
+                        continue;
+                    }
+                };
+                let s = immohub_engine::feedback::import_feedback(
+                    app.store.as_ref(),
+                    partner,
+                    &f.name,
+                    &file,
+                    clock,
+                )
+                .await?;
+                let archived = conn.archive(&f.name).await?;
+                let mut line = format!(
+                    "Feedback „{}“: {} – {} Interessenten übernommen, {} schon bekannt, {} unbrauchbar (Lauf {}; archiviert als {archived})",
+                    src.name,
+                    f.name,
+                    s.accepted,
+                    s.known,
+                    s.rejected.len(),
+                    s.run_id
+                );
+                for r in &s.rejected {
+                    line.push_str(&format!("\n    {r}"));
+                }
+                lines.push(line);
+            }
+            conn.close().await;
+            Ok(())
+        }
+        .await;
+        if let Err(e) = result {
+            lines.push(format!("Feedback „{}“: Fehler: {e:#}", src.name));
+        }
+    }
+    lines
+}

@@ -257,7 +257,8 @@ pub enum Entity {
     Person(Person),
     Lease(Lease),
     Ownership(Ownership),
-    Vacancy(Vacancy),
+    /// Boxed: a vacancy carries far more than the other entities.
+    Vacancy(Box<Vacancy>),
 }
 
 impl Entity {
@@ -357,7 +358,7 @@ impl Entity {
                     || energy.value.is_some()
                     || energy.class.is_some()
                     || energy.valid_until.is_some();
-                Entity::Vacancy(Vacancy {
+                Entity::Vacancy(Box::new(Vacancy {
                     client_no: f.number("client_no")?,
                     property_no: f.number("property_no")?,
                     building_no: f.number("building_no")?,
@@ -393,7 +394,7 @@ impl Entity {
                         phone: f.opt("contact_phone"),
                     },
                     attachments: f.attachments("attachments")?,
-                })
+                }))
             }
             ErpEntity::Person => {
                 let street = f.opt("street");

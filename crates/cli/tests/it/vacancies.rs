@@ -102,3 +102,113 @@ async fn vac_4_vac_6_demo_vacancies_become_openimmo_files() {
     assert_eq!(xml.matches("<immobilie>").count(), 1, "{xml}");
     assert!(xml.contains("aktionart=\"DELETE\""), "{xml}");
 }
+
+fn feedback_xml(object_id: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<openimmo_feedback>
+  <version>1.2.5</version>
+  <sender><name>Portal</name><datum>28.11.2026</datum><makler_id>K-1</makler_id></sender>
+  <objekt>
+    <oobj_id>{object_id}</oobj_id>
+    <interessent>
+      <anrede>Frau</anrede><vorname>Käthe</vorname><nachname>Müller-Lüdenscheidt</nachname>
+      <strasse>Elbchaussee 12a</strasse><plz>22763</plz><ort>Hamburg</ort>
+      <email>kaethe@example.de</email><anfrage>Besichtigung?</anfrage>
+      <user_defined_extend><feld><name>geburtsdatum</name><wert>14.03.1961</wert></feld></user_defined_extend>
+    </interessent>
+    <interessent>
+      <vorname>Ohne</vorname><anfrage>weder Nachname noch E-Mail</anfrage>
+    </interessent>
+    <interessent>
+      <anrede>Herr</anrede><vorname>Jonas</vorname><nachname>Schmidt</nachname>
+      <plz>20099</plz><mobil>0170 7654321</mobil>
+    </interessent>
+  </objekt>
+</openimmo_feedback>
+"#
+    )
+}
+
+/// PRO-2, PRO-5: a feedback file dropped for the partner is picked up by the manual run,
+/// its usable prospects are written into the ERP's interface table, the unusable one is in
+/// the output with its position and reason, and the file moves to the archive; a second run
+/// takes nothing twice.
+#[tokio::test]
+async fn pro_2_pro_5_feedback_file_prospects_reach_the_erp() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let (ok, out) = immohub(dir, &["demo", "--units", "400"]);
+    assert!(ok, "{out}");
+    let inbox = dir.join("feedback-in");
+    std::fs::create_dir_all(&inbox).unwrap();
+    let mut cfg = std::fs::read_to_string(dir.join("immohub.toml")).unwrap();
+    cfg.push_str(&format!(
+        "\n[[partner.feedback]]\nname = \"portal\"\ntarget = {{ kind = \"directory\", path = \"{}\" }}\n",
+        inbox.display()
+    ));
+    std::fs::write(dir.join("immohub.toml"), cfg).unwrap();
+    let (ok, out) = immohub(dir, &["sync", "run", "stammdaten", "--partner", "demo"]);
+    assert!(ok, "{out}");
+    let (ok, out) = immohub(dir, &["sync", "run", "leerstaende", "--partner", "demo"]);
+    assert!(ok, "{out}");
+    let (xml, _) = xml_of(&zips(dir)[0]);
+    let start = xml.find("<objektnr_extern>").unwrap() + "<objektnr_extern>".len();
+    let object_id = &xml[start..start + xml[start..].find('<').unwrap()];
+
+    std::fs::write(inbox.join("anfragen.xml"), feedback_xml(object_id)).unwrap();
+    std::fs::write(inbox.join("halb.xml.part"), "<openimmo_feedback>").unwrap();
+    let (ok, out) = immohub(dir, &["sync", "run", "interessenten", "--partner", "demo"]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("anfragen.xml – 2 Interessenten übernommen, 0 schon bekannt, 1 unbrauchbar"),
+        "{out}"
+    );
+    assert!(out.contains("Interessent Nr. 2"), "{out}");
+    assert!(out.contains("2 ins ERP geschrieben"), "{out}");
+    assert!(!inbox.join("anfragen.xml").exists(), "archived");
+    assert!(inbox.join("archiv/anfragen.xml").exists());
+    assert!(
+        inbox.join("halb.xml.part").exists(),
+        "files in progress are left alone"
+    );
+
+    use sqlx::Connection;
+    let mut c = sqlx::SqliteConnection::connect(&format!(
+        "sqlite:{}",
+        dir.join("data/demo-erp.db").display()
+    ))
+    .await
+    .unwrap();
+    let rows: Vec<(String, Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT surname, birth_date, phone FROM immohub_in_prospects ORDER BY id")
+            .fetch_all(&mut c)
+            .await
+            .unwrap();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0].0, "Müller-Lüdenscheidt");
+    assert_eq!(rows[0].1.as_deref(), Some("1961-03-14"));
+    assert_eq!(
+        rows[1].2.as_deref(),
+        Some("0170 7654321"),
+        "mobile stands in for phone"
+    );
+
+    // The same file again (a partner resends it): nothing twice.
+    std::fs::copy(
+        inbox.join("archiv/anfragen.xml"),
+        inbox.join("anfragen.xml"),
+    )
+    .unwrap();
+    let (ok, out) = immohub(dir, &["sync", "run", "interessenten", "--partner", "demo"]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("0 Interessenten übernommen, 2 schon bekannt"),
+        "{out}"
+    );
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM immohub_in_prospects")
+        .fetch_one(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+}

@@ -990,9 +990,7 @@ impl Generator {
         let notice = occ
             .current_end
             .filter(|e| !occ.future && *e <= days_after(today, 90));
-        let status = if !occ.current && !occ.future {
-            "OFFEN"
-        } else if notice.is_some() {
+        let status = if (!occ.current && !occ.future) || notice.is_some() {
             "OFFEN"
         } else if occ.future && !occ.current && self.vac_rng.gen_bool(0.7) {
             "VERMIETET"
