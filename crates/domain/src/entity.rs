@@ -322,16 +322,7 @@ impl Entity {
                 year_built: f.year("year_built")?,
             }),
             ErpEntity::Unit => {
-                let energy = EnergyCertificate {
-                    kind: f.opt("energy_cert_type"),
-                    value: f.decimal("energy_value")?,
-                    class: f.opt("energy_class"),
-                    valid_until: f.date("energy_valid_until")?,
-                };
-                let has_energy = energy.kind.is_some()
-                    || energy.value.is_some()
-                    || energy.class.is_some()
-                    || energy.valid_until.is_some();
+                let energy = f.energy()?;
                 Entity::Unit(Unit {
                     client_no: f.number("client_no")?,
                     property_no: f.number("property_no")?,
@@ -342,22 +333,13 @@ impl Entity {
                     floor_text: f.opt("floor_text"),
                     area: f.non_negative("area")?,
                     features: f.list("features"),
-                    energy: has_energy.then_some(energy),
+                    energy,
                     year_built: f.year("year_built")?,
                     tenancies: f.tenancies("tenancies")?,
                 })
             }
             ErpEntity::Vacancy => {
-                let energy = EnergyCertificate {
-                    kind: f.opt("energy_cert_type"),
-                    value: f.decimal("energy_value")?,
-                    class: f.opt("energy_class"),
-                    valid_until: f.date("energy_valid_until")?,
-                };
-                let has_energy = energy.kind.is_some()
-                    || energy.value.is_some()
-                    || energy.class.is_some()
-                    || energy.valid_until.is_some();
+                let energy = f.energy()?;
                 Entity::Vacancy(Box::new(Vacancy {
                     client_no: f.number("client_no")?,
                     property_no: f.number("property_no")?,
@@ -368,7 +350,7 @@ impl Entity {
                     floor_text: f.opt("floor_text"),
                     area: f.non_negative("area")?,
                     features: f.list("features"),
-                    energy: has_energy.then_some(energy),
+                    energy,
                     year_built: f.year("year_built")?,
                     address: Address {
                         street: f.req("street")?,
@@ -641,6 +623,19 @@ impl Fields<'_> {
             });
         }
         Ok(out)
+    }
+
+    /// The energy certificate columns; `None` when all are empty.
+    fn energy(&self) -> Result<Option<EnergyCertificate>, FieldError> {
+        let e = EnergyCertificate {
+            kind: self.opt("energy_cert_type"),
+            value: self.decimal("energy_value")?,
+            class: self.opt("energy_class"),
+            valid_until: self.date("energy_valid_until")?,
+        };
+        let any =
+            e.kind.is_some() || e.value.is_some() || e.class.is_some() || e.valid_until.is_some();
+        Ok(any.then_some(e))
     }
 
     /// One document per line: `KIND|title|path`, path relative to the document root.

@@ -4,7 +4,6 @@
 //! ID, field and reason; the others are taken. Each prospect's idempotency key is the file's
 //! name and its position, so importing the same file again takes nothing twice.
 
-use chrono::Utc;
 use chrono_tz::Europe::Berlin;
 use immohub_domain::profile::FeedKind;
 use immohub_domain::prospect::Prospect;
@@ -124,7 +123,7 @@ pub async fn import_feedback(
             source: "openimmo-feedback".to_owned(),
             payload,
             payload_hash: prospect.content_hash(),
-            received_at: Utc::now(),
+            received_at: now,
         };
         match store.insert_inbox(&item).await {
             Ok(InboxInsert::Created(_)) => {

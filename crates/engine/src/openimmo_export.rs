@@ -12,10 +12,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use chrono_tz::Europe::Berlin;
 use immohub_domain::profile::FeedKind;
-use immohub_domain::rules::UnitType;
+use immohub_domain::rules::{UnitType, UnitTypeMapping};
 use immohub_domain::vacancy::VacancyPayload;
 use immohub_domain::{Entity, ErpEntity, Vacancy};
 use immohub_openimmo as oi;
@@ -107,7 +107,17 @@ pub async fn export_openimmo(
             started_at,
         })
         .await?;
-    let result = export_in_run(store, conn, feed, export, destination, clock, run_id).await;
+    let result = export_in_run(
+        store,
+        conn,
+        feed,
+        export,
+        destination,
+        clock,
+        run_id,
+        &partner.unit_types,
+    )
+    .await;
     let (status, errors) = match &result {
         Ok(s) if s.rejected.is_empty() => (RunStatus::Succeeded, Vec::new()),
         Ok(s) => (RunStatus::Partial, s.rejected.clone()),
@@ -135,6 +145,7 @@ async fn export_in_run(
     destination: &dyn FileDestination,
     clock: &dyn Clock,
     run_id: i64,
+    unit_types: &UnitTypeMapping,
 ) -> Result<ExportSummary, ExportError> {
     let from = store.export_cursor(conn, feed, &export.target).await?;
     let head = store.feed_head(conn, feed).await?;
@@ -177,7 +188,7 @@ async fn export_in_run(
             FeedOp::Upsert => serde_json::from_value::<VacancyPayload>(item.payload.clone())
                 .map_err(|e| format!("Leerstand {}: Feed-Eintrag unlesbar: {e}", item.partner_id))
                 .map(|p| listing_of(&p, item.version, today, export)),
-            FeedOp::Delete => deletion_listing(store, conn, feed, &item.partner_id, today, export)
+            FeedOp::Delete => deletion_listing(store, conn, feed, &item.partner_id, today, export, unit_types)
                 .await?
                 .ok_or_else(|| {
                     format!(
@@ -452,6 +463,7 @@ async fn deletion_listing(
     partner_id: &str,
     today: NaiveDate,
     export: &OpenImmoExport,
+    unit_types: &UnitTypeMapping,
 ) -> Result<Option<oi::Listing>, StoreError> {
     let Some(state) = store.record_by_partner_id(conn, feed, partner_id).await? else {
         return Ok(None);
@@ -462,7 +474,9 @@ async fn deletion_listing(
     let Ok(Entity::Vacancy(v)) = serde_json::from_value::<Entity>(stored.payload) else {
         return Ok(None);
     };
-    Ok(Some(delete_listing(partner_id, &v, today, export)))
+    Ok(Some(delete_listing(
+        partner_id, &v, today, export, unit_types,
+    )))
 }
 
 fn delete_listing(
@@ -470,8 +484,9 @@ fn delete_listing(
     v: &Vacancy,
     today: NaiveDate,
     export: &OpenImmoExport,
+    unit_types: &UnitTypeMapping,
 ) -> oi::Listing {
-    let unit_type = immohub_domain::rules::UnitTypeMapping::default().map(&v.usage_code);
+    let unit_type = unit_types.map(&v.usage_code);
     let usage = usage_of(unit_type, &v.usage_code, None, v.floor_text.as_deref());
     let mut l = oi::Listing::new(
         partner_id.to_owned(),
@@ -565,9 +580,4 @@ fn obid(id: &str) -> String {
     id.chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .collect()
-}
-
-/// The Europe/Berlin date of a time (listing `stand_vom`).
-pub fn berlin_date(t: DateTime<Utc>) -> NaiveDate {
-    t.with_timezone(&Berlin).date_naive()
 }

@@ -302,11 +302,15 @@ async fn vac_4_vac_6_openimmo_zip_reaches_the_drop_once_and_deletions_follow() {
     let zips = files(&drop.dir);
     assert_eq!(zips.len(), 2);
     let xml = String::from_utf8(zip_entry(&zips[1], "immohub_")).unwrap();
-    let delete_at = xml.find("aktionart=\"DELETE\"").expect("DELETE listing");
-    let unit1 = xml
-        .find("<objektnr_extern>1.100.2.1</objektnr_extern>")
-        .unwrap();
-    assert!(unit1 < delete_at || xml[delete_at..].contains("1.100.2.1"));
+    // The DELETE is the listing of unit 1, and only that one.
+    let listings: Vec<&str> = xml.split("<immobilie>").skip(1).collect();
+    assert_eq!(listings.len(), 2, "{xml}");
+    let deletes: Vec<&&str> = listings
+        .iter()
+        .filter(|l| l.contains("aktionart=\"DELETE\""))
+        .collect();
+    assert_eq!(deletes.len(), 1, "{xml}");
+    assert!(deletes[0].contains("<objektnr_extern>1.100.2.1</objektnr_extern>"));
     assert!(xml.contains("aktionart=\"CHANGE\""), "unit 3 is a change");
     assert!(xml.contains("<nettokaltmiete>719.99</nettokaltmiete>"));
 }
