@@ -32,6 +32,9 @@ CREATE TABLE IF NOT EXISTS immohub_in_prospects (
     message        TEXT,
     source         TEXT NOT NULL,   -- api, openimmo, …
     payload_hash   TEXT NOT NULL,
+    linked_person_no TEXT,          -- PRO-3: existing business partner to link (no new one)
+    match_score    TEXT,            -- PRO-3: duplicate-check score, decimal text '0.93'
+    match_note     TEXT,            -- PRO-3: decision and reasons (German)
     import_status  TEXT NOT NULL DEFAULT 'neu',
     import_message TEXT,
     person_no      TEXT,            -- business partner created or linked by the import

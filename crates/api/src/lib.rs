@@ -13,6 +13,7 @@
 //! * `POST /v1/prospects` (header `Idempotency-Key`), `GET /v1/prospects/{id}`,
 //!   `GET /v1/prospects`: prospects sent in, kept in the inbox and written into the ERP
 //!   (PRO-1, PRO-2, GEN-3, GEN-11).
+//! * `POST /v1/hooks/melon`: prospects pushed as melon-style applicant events (PRO-2).
 //! * `GET /v1/runs?from=&to=`, `GET /v1/runs/last`, `GET /v1/runs/{id}`: the protocol, with
 //!   the last run at a glance (GEN-7).
 //! * `POST /v1/runs` `{"use_case": "stammdaten"}`: starts a run by hand (GEN-6), through the
@@ -30,6 +31,7 @@
 mod auth;
 mod error;
 pub mod feeds;
+pub mod melon;
 mod openapi;
 mod params;
 pub mod prospects;
@@ -143,6 +145,7 @@ pub fn router_with(state: ApiState, extra: Router) -> Router {
             get(prospects::list).post(prospects::create),
         )
         .route("/v1/prospects/{id}", get(prospects::status))
+        .route("/v1/hooks/melon", post(melon::hook))
         .fallback(not_found)
         .with_state(state);
     with_tracing(api.merge(extra))

@@ -41,6 +41,7 @@ use crate::runs::{LastRun, RunCounts, RunDetail, RunList, RunOut, RunStarted, Ru
         crate::prospects::create,
         crate::prospects::status,
         crate::prospects::list,
+        crate::melon::hook,
         crate::health,
     ),
     components(schemas(
@@ -70,6 +71,7 @@ use crate::runs::{LastRun, RunCounts, RunDetail, RunList, RunOut, RunStarted, Ru
         StartRun,
         RunStarted,
         crate::Health,
+        crate::melon::Ignored,
         crate::webhooks::NewWebhook,
         crate::webhooks::WebhookOut,
         crate::webhooks::WebhookCreated,

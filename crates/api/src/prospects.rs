@@ -108,6 +108,9 @@ pub enum ProspectStatus {
     Failed,
     /// Given up after repeated ERP errors; staff see it in the protocol.
     Dead,
+    /// The duplicate check (PRO-3) is unsure whether the prospect is an existing person:
+    /// staff decide in the review list, then it is written.
+    Review,
 }
 
 impl From<InboxStatus> for ProspectStatus {
@@ -117,6 +120,7 @@ impl From<InboxStatus> for ProspectStatus {
             InboxStatus::Written => ProspectStatus::Written,
             InboxStatus::Failed => ProspectStatus::Failed,
             InboxStatus::Dead => ProspectStatus::Dead,
+            InboxStatus::Review => ProspectStatus::Review,
         }
     }
 }
@@ -236,16 +240,42 @@ pub async fn create(
             format!("the body is not valid JSON: {e}"),
         )
     })?;
-    let separator = separator(&caller)?;
+    accept(&state, &caller, key, &value, "api", |f| f.to_owned()).await
+}
+
+/// Validates a prospect (in the shape of [`ProspectIn`]) and puts it into the inbox under
+/// `key`: 201 when new, 200 when known with the same content, 409 when the key was used for
+/// other content, 422 naming the fields that cannot be accepted (`field_name` turns
+/// [`ProspectIn`]'s field names into the sender's, e.g. for the melon hook).
+pub(crate) async fn accept(
+    state: &ApiState,
+    caller: &Caller,
+    key: &str,
+    value: &serde_json::Value,
+    source: &str,
+    field_name: impl Fn(&str) -> String,
+) -> Result<Response, ApiError> {
+    accepts_prospects(caller)?;
+    let separator = separator(caller)?;
     let today = Utc::now().with_timezone(&Berlin).date_naive();
-    let prospect = Prospect::from_json(&value, separator, &caller.connection.clients, today)
-        .map_err(invalid)?;
+    let prospect = Prospect::from_json(value, separator, &caller.connection.clients, today)
+        .map_err(|errors| {
+            invalid(
+                errors
+                    .into_iter()
+                    .map(|mut e| {
+                        e.field = field_name(&e.field);
+                        e
+                    })
+                    .collect(),
+            )
+        })?;
     let payload = serde_json::to_value(&prospect).map_err(ApiError::internal)?;
     let item = NewInboxItem {
         connection: caller.name().to_owned(),
         kind: InboxKind::Prospect,
         idempotency_key: key.to_owned(),
-        source: "api".to_owned(),
+        source: source.to_owned(),
         payload,
         payload_hash: prospect.content_hash(),
         received_at: Utc::now(),
@@ -354,7 +384,7 @@ pub async fn list(
 }
 
 /// A connection accepts prospects only with a technical ERP user (GEN-3).
-fn accepts_prospects(caller: &Caller) -> Result<(), ApiError> {
+pub(crate) fn accepts_prospects(caller: &Caller) -> Result<(), ApiError> {
     let user = caller
         .connection
         .config

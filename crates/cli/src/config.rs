@@ -38,6 +38,10 @@ pub struct Config {
     /// Push delivery to webhook endpoints.
     #[serde(default)]
     pub delivery: crate::delivery::DeliverySection,
+    /// The duplicate check of incoming prospects (PRO-3): keys (`[matching.weights]`),
+    /// thresholds `upper`/`lower`, `mode = "fuzzy" | "legacy_exact"`; see docs/MATCHING.md.
+    #[serde(default)]
+    pub matching: immohub_matching::MatchConfig,
     /// Partner connections, `[[partner]]` tables.
     #[serde(default, rename = "partner")]
     pub partners: Vec<PartnerEntry>,
@@ -348,6 +352,9 @@ impl Config {
     /// maximum frequencies (GEN-6).
     pub fn validate(&self) -> anyhow::Result<()> {
         self.delivery.validate()?;
+        self.matching
+            .validate()
+            .map_err(|e| anyhow::anyhow!("[matching]: {e}"))?;
         let mut seen = std::collections::HashSet::new();
         for p in &self.partners {
             if !seen.insert(&p.name) {

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use immohub_domain::profile::FeedKind;
+use immohub_engine::duplicates::DuplicateCheck;
 use immohub_engine::writeback::{self, external_ref};
 use immohub_engine::{PartnerConfig, SystemClock, WritebackOptions, poll_interessenten};
 use immohub_erp::{ErpSink, PROSPECTS_TABLE, redact_url};
@@ -55,6 +56,8 @@ pub async fn sync_run(app: &App, a: &SyncRunArgs) -> anyhow::Result<()> {
         );
     }
     let sink = erp_sink(&app.config).await?;
+    let dups = DuplicateCheck::new(app.config.matching.clone())
+        .map_err(|e| anyhow::anyhow!("[matching]: {e}"))?;
     let mut failed = false;
     for p in partners {
         // PRO-2: feedback files first, so that their prospects are written in this run.
@@ -71,15 +74,24 @@ pub async fn sync_run(app: &App, a: &SyncRunArgs) -> anyhow::Result<()> {
             trigger: "manual".to_owned(),
             ..WritebackOptions::default()
         };
-        let s = writeback::run_interessenten(app.store.as_ref(), &sink, &p, &SystemClock, &opts)
-            .await?;
+        let s = writeback::run_interessenten(
+            app.store.as_ref(),
+            &sink,
+            Some(&dups),
+            &p,
+            &SystemClock,
+            &opts,
+        )
+        .await?;
         println!(
-            "Lauf {} ({}): {} – {} gelesen, {} ins ERP geschrieben, {} Fehler, {:.1} s",
+            "Lauf {} ({}): {} – {} gelesen, {} ins ERP geschrieben, {} zur Dublettenprüfung \
+             (immohub review list), {} Fehler, {:.1} s",
             s.run_id,
             p.name,
             status_de(s.status.as_str()),
             s.counts.read,
             s.counts.sent,
+            s.counts.skipped,
             s.counts.failed,
             (s.ended_at - s.started_at).num_milliseconds() as f64 / 1000.0
         );
@@ -112,6 +124,13 @@ pub fn spawn_worker(
         if partners.is_empty() {
             return;
         }
+        let dups = match DuplicateCheck::new(config.matching.clone()) {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::error!(error = %e, "[matching] ungültig: Rückschreiben ins ERP aus");
+                return;
+            }
+        };
         let opts = WritebackOptions {
             trigger: "inbox".to_owned(),
             holder: config.instance(),
@@ -142,7 +161,16 @@ pub fn spawn_worker(
                     if rest.is_some_and(|until| tokio::time::Instant::now() < until) {
                         continue;
                     }
-                    match poll_interessenten(store.as_ref(), erp, p, &SystemClock, &opts).await {
+                    match poll_interessenten(
+                        store.as_ref(),
+                        erp,
+                        Some(&dups),
+                        p,
+                        &SystemClock,
+                        &opts,
+                    )
+                    .await
+                    {
                         Ok(Some(s)) if !s.errors.is_empty() => {
                             tracing::warn!(
                                 partner = %p.name,

@@ -5,10 +5,12 @@ mod bench;
 mod commands;
 pub mod config;
 pub mod delivery;
+mod demo_office;
 mod environments;
 mod inbound;
 pub mod openimmo;
 mod progress;
+mod review;
 mod schedules;
 mod secrets;
 mod vault;
@@ -76,6 +78,18 @@ pub enum Command {
     Usecase {
         #[command(subcommand)]
         command: UsecaseCommand,
+    },
+    /// Was Import und Sachbearbeitung des Demo-ERP tun: Interessenten zu Angeboten, Angebot
+    /// annehmen und Mietvertrag erstellen (PRO-4).
+    DemoErp {
+        #[command(subcommand)]
+        command: demo_office::DemoErpCommand,
+    },
+    /// Prüfliste der Dublettenprüfung (PRO-3): unsichere Interessenten verknüpfen oder als
+    /// neue Person bestätigen.
+    Review {
+        #[command(subcommand)]
+        command: review::ReviewCommand,
     },
     /// Benchmarks, die Kennzahlen ausgeben.
     Bench {
@@ -327,6 +341,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             UsecaseCommand::Switch(a) => environments::switch(&cli.config, &a).await,
             UsecaseCommand::List(a) => environments::list(&cli.config, &a).await,
         },
+        Command::DemoErp { command } => demo_office::run(&cli.config, command).await,
+        Command::Review { command } => review::run(&cli.config, command).await,
         Command::Bench {
             command: BenchCommand::Stammdaten(a),
         } => bench::stammdaten(&a).await,

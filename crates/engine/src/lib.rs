@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod crash;
 pub mod delivery;
+pub mod duplicates;
 pub mod feedback;
 pub mod launcher;
 pub mod openimmo_export;

@@ -7,8 +7,10 @@
 //! 1. **decides** ([`Ctx::decide`]): reads the prospect, resolves the partner's unit ID to the
 //!    ERP's unit numbers (through the record states of the partner's unit feed, else through
 //!    the canonical units; GEN-1, GEN-2) and builds the interface row with the partner's
-//!    technical user (GEN-3) — or fails the item with a reason. The duplicate check against
-//!    existing persons (PRO-3) belongs here, between inbox and ERP write;
+//!    technical user (GEN-3) — or fails the item with a reason. Then the duplicate check
+//!    against the ERP's persons (PRO-3, [`crate::duplicates`]): link to an existing person,
+//!    new person, or — when uncertain — the item waits in the review list until staff decide
+//!    ([`immohub_store::InboxStore::decide_review`]); a decision is used as it is;
 //! 2. **writes** the row through [`ErpWrite`] (`immohub_in_prospects`, idempotent by
 //!    `external_ref`);
 //! 3. **records** the result: the item's status with the ERP id, its protocol line and the
@@ -30,14 +32,15 @@ use immohub_domain::profile::FeedKind;
 use immohub_domain::prospect::{Prospect, TechnicalUser};
 use immohub_domain::raw::{KEY_SEP, key_parts};
 use immohub_domain::{ErpEntity, id};
-use immohub_erp::{ErpSink, ProspectRow, SinkWrite};
+use immohub_erp::{ErpSink, PersonMatch, ProspectRow, SinkWrite};
 use immohub_store::{
-    Counts, InboxDone, InboxItem, InboxKind, InboxResult, NewRun, Outcome, RecordStatus, RunEnd,
-    RunStatus, Store, StoreError,
+    Counts, InboxDone, InboxItem, InboxKind, InboxResult, NewReview, NewRun, Outcome, RecordStatus,
+    ReviewDecision, RunEnd, RunStatus, Store, StoreError,
 };
 
 use crate::clock::Clock;
 use crate::config::PartnerConfig;
+use crate::duplicates::{DuplicateCheck, Verdict};
 use crate::stammdaten::{RunSummary, SyncError};
 
 /// The use case's name in runs, schedules and the CLI.
@@ -145,6 +148,7 @@ pub fn retry_delay(opts: &WritebackOptions, attempts: i64) -> Duration {
 pub async fn run_interessenten(
     store: &dyn Store,
     erp: &dyn ErpWrite,
+    dups: Option<&DuplicateCheck>,
     partner: &PartnerConfig,
     clock: &dyn Clock,
     opts: &WritebackOptions,
@@ -170,6 +174,7 @@ pub async fn run_interessenten(
     let ctx = Ctx {
         store,
         erp,
+        dups,
         partner,
         user,
         clock,
@@ -186,6 +191,7 @@ pub async fn run_interessenten(
 pub async fn poll_interessenten(
     store: &dyn Store,
     erp: &dyn ErpWrite,
+    dups: Option<&DuplicateCheck>,
     partner: &PartnerConfig,
     clock: &dyn Clock,
     opts: &WritebackOptions,
@@ -209,6 +215,7 @@ pub async fn poll_interessenten(
     let ctx = Ctx {
         store,
         erp,
+        dups,
         partner,
         user,
         clock,
@@ -297,6 +304,8 @@ async fn finish(
 enum Decision {
     /// Write this row into the ERP.
     Write(Box<ProspectRow>),
+    /// Uncertain duplicate (PRO-3): put it into the review list.
+    Review(NewReview),
     /// Do not write it: German reason and rule.
     Fail { reason: String, rule: &'static str },
 }
@@ -310,6 +319,8 @@ enum Unit {
 struct Ctx<'a> {
     store: &'a dyn Store,
     erp: &'a dyn ErpWrite,
+    /// The duplicate check; `None` when switched off (`[matching] enabled = false`).
+    dups: Option<&'a DuplicateCheck>,
     partner: &'a PartnerConfig,
     user: TechnicalUser,
     clock: &'a dyn Clock,
@@ -387,6 +398,19 @@ impl Ctx<'_> {
         let reference = external_ref(&item.connection, &item.idempotency_key);
         let row = match self.decide(item, &reference).await? {
             Decision::Write(row) => row,
+            Decision::Review(review) => {
+                let reason = review.summary.clone();
+                self.record(
+                    item,
+                    &reference,
+                    InboxResult::Review(review),
+                    Some(reason),
+                    Some("PRO-3"),
+                    counts,
+                )
+                .await?;
+                return Ok(None);
+            }
             Decision::Fail { reason, rule } => {
                 let result = InboxResult::Failed {
                     error: reason.clone(),
@@ -407,6 +431,10 @@ impl Ctx<'_> {
                 let mut reason = format!("ERP-Zeile {} (Benutzer {})", w.erp_id, self.user);
                 if !w.inserted {
                     reason.push_str(", war bereits im ERP (Wiederholung nach Abbruch)");
+                }
+                if let Some(note) = &row.person_match.note {
+                    reason.push_str("; ");
+                    reason.push_str(note);
                 }
                 let result = InboxResult::Written {
                     erp_id: w.erp_id.to_string(),
@@ -482,6 +510,10 @@ impl Ctx<'_> {
             Unit::Found(n) => n,
             Unit::Unknown { reason, rule } => return Ok(Decision::Fail { reason, rule }),
         };
+        let person_match = match self.person_match(item, &numbers[0], &prospect).await? {
+            Ok(m) => m,
+            Err(review) => return Ok(Decision::Review(review)),
+        };
         let [client_no, property_no, building_no, unit_no] = numbers;
         Ok(Decision::Write(Box::new(ProspectRow {
             external_ref: reference.to_owned(),
@@ -495,7 +527,65 @@ impl Ctx<'_> {
             source: item.source.clone(),
             payload_hash: item.payload_hash.clone(),
             prospect,
+            person_match,
         })))
+    }
+
+    /// The duplicate check (PRO-3): staff's decision when the item was in the review list,
+    /// else the check's verdict. `Err` puts the item into the review list.
+    async fn person_match(
+        &self,
+        item: &InboxItem,
+        client_no: &str,
+        prospect: &Prospect,
+    ) -> Result<Result<PersonMatch, NewReview>, StoreError> {
+        if let Some(review) = self.store.review(item.id).await?
+            && let Some(decision) = review.decision
+        {
+            let by = review.decided_by.unwrap_or_default();
+            let at = review
+                .decided_at
+                .map(|t| {
+                    t.with_timezone(&Berlin)
+                        .format("%d.%m.%Y %H:%M")
+                        .to_string()
+                })
+                .unwrap_or_default();
+            return Ok(Ok(match decision {
+                ReviewDecision::Link { person_no } => PersonMatch {
+                    note: Some(format!(
+                        "Dublettenprüfung: von {by} am {at} mit Person {person_no} verknüpft"
+                    )),
+                    linked_person_no: Some(person_no),
+                    score: None,
+                },
+                ReviewDecision::New => PersonMatch {
+                    note: Some(format!(
+                        "Dublettenprüfung: von {by} am {at} als neue Person bestätigt"
+                    )),
+                    ..PersonMatch::default()
+                },
+            }));
+        }
+        let Some(dups) = self.dups else {
+            return Ok(Ok(PersonMatch::default()));
+        };
+        Ok(match dups.check(self.store, client_no, prospect).await? {
+            Verdict::Link {
+                person_no,
+                score,
+                note,
+            } => Ok(PersonMatch {
+                linked_person_no: Some(person_no),
+                score: Some(score),
+                note: Some(note),
+            }),
+            Verdict::New { note } => Ok(PersonMatch {
+                note: Some(note),
+                ..PersonMatch::default()
+            }),
+            Verdict::Review(review) => Err(review),
+        })
     }
 
     /// The ERP numbers of a unit the partner named by its composite ID (GEN-1): from the
@@ -571,10 +661,12 @@ impl Ctx<'_> {
     ) -> Result<(), StoreError> {
         let at = self.clock.now();
         let written = matches!(result, InboxResult::Written { .. });
+        let review = matches!(result, InboxResult::Review(_));
         let delta = Counts {
             read: 1,
             sent: i64::from(written),
-            failed: i64::from(!written),
+            skipped: i64::from(review),
+            failed: i64::from(!written && !review),
             ..Counts::default()
         };
         let done = InboxDone {
@@ -591,6 +683,8 @@ impl Ctx<'_> {
                 partner_id: Some(item.idempotency_key.clone()),
                 status: if written {
                     RecordStatus::Sent
+                } else if review {
+                    RecordStatus::Skipped
                 } else {
                     RecordStatus::Failed
                 },
@@ -603,6 +697,7 @@ impl Ctx<'_> {
         if self.store.finish_inbox(&done).await? {
             counts.read += delta.read;
             counts.sent += delta.sent;
+            counts.skipped += delta.skipped;
             counts.failed += delta.failed;
         } else {
             tracing::warn!(

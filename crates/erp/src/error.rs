@@ -107,6 +107,11 @@ pub enum ErpError {
         #[source]
         source: sqlx::Error,
     },
+
+    /// A demo ERP action that its data does not allow (e.g. accepting an offer that is not
+    /// open); German.
+    #[error("Demo-ERP: {0}")]
+    DemoRule(String),
 }
 
 fn field_suffix(field: &Option<String>) -> String {

@@ -25,5 +25,5 @@ pub use demo::{DemoOptions, DemoSummary, InvalidRecord, create_demo};
 pub use error::{BoxError, ErpError, redact_url};
 pub use interface::{CHANGED_COLUMN, InterfaceColumn, interface_columns, view_name};
 pub use mapping::{DEMO_MAPPING_TOML, EntityMapping, Mapping};
-pub use sink::{ErpSink, PROSPECTS_TABLE, ProspectRow, SinkWrite};
+pub use sink::{ErpSink, PROSPECTS_TABLE, PersonMatch, ProspectRow, SinkWrite};
 pub use source::{Backend, CheckLine, CheckStatus, ErpSource};

@@ -30,7 +30,7 @@ use crate::sqlite::SqliteTarget;
 pub const PROSPECTS_TABLE: &str = "immohub_in_prospects";
 
 /// The columns immohub writes into [`PROSPECTS_TABLE`], in statement order.
-pub const PROSPECT_WRITE_COLUMNS: [&str; 23] = [
+pub const PROSPECT_WRITE_COLUMNS: [&str; 26] = [
     "external_ref",
     "technical_user",
     "partner",
@@ -54,6 +54,9 @@ pub const PROSPECT_WRITE_COLUMNS: [&str; 23] = [
     "message",
     "source",
     "payload_hash",
+    "linked_person_no",
+    "match_score",
+    "match_note",
 ];
 
 /// The columns the ERP's import fills (and the row id and write time the table assigns).
@@ -92,6 +95,21 @@ pub struct ProspectRow {
     pub payload_hash: String,
     /// The prospect (its `unit_id` is the partner's composite ID of the unit).
     pub prospect: Prospect,
+    /// The duplicate check's verdict (PRO-3).
+    pub person_match: PersonMatch,
+}
+
+/// What the duplicate check (PRO-3) found for a prospect, as written into the interface row:
+/// `linked_person_no` tells the ERP's import to use that business partner instead of creating
+/// one; `match_score` and `match_note` say why.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PersonMatch {
+    /// The existing business partner (person number within the unit's client).
+    pub linked_person_no: Option<String>,
+    /// The score as decimal text with two places (`0.93`), if a candidate was scored.
+    pub score: Option<String>,
+    /// German: the decision and its reasons.
+    pub note: Option<String>,
 }
 
 /// What a write did.
@@ -161,6 +179,9 @@ impl ProspectRow {
             o(p.message.as_ref()),
             t(&self.source),
             t(&self.payload_hash),
+            o(self.person_match.linked_person_no.as_ref()),
+            o(self.person_match.score.as_ref()),
+            o(self.person_match.note.as_ref()),
         ]
     }
 }

@@ -60,14 +60,18 @@ pub enum InboxStatus {
     Failed,
     /// Given up after too many transient errors (dead letter); `error` holds the last one.
     Dead,
+    /// The duplicate check (PRO-3) found a possible existing person between the two
+    /// thresholds: waits in the review list until staff decide ([`InboxStore::decide_review`]).
+    Review,
 }
 
 impl InboxStatus {
-    pub const ALL: [InboxStatus; 4] = [
+    pub const ALL: [InboxStatus; 5] = [
         InboxStatus::Received,
         InboxStatus::Written,
         InboxStatus::Failed,
         InboxStatus::Dead,
+        InboxStatus::Review,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -76,6 +80,7 @@ impl InboxStatus {
             InboxStatus::Written => "written",
             InboxStatus::Failed => "failed",
             InboxStatus::Dead => "dead",
+            InboxStatus::Review => "review",
         }
     }
 
@@ -90,6 +95,7 @@ impl InboxStatus {
             InboxStatus::Written => "ins ERP geschrieben",
             InboxStatus::Failed => "fehlgeschlagen",
             InboxStatus::Dead => "aufgegeben",
+            InboxStatus::Review => "wartet auf Dublettenprüfung",
         }
     }
 }
@@ -178,6 +184,8 @@ pub enum InboxResult {
     Failed { error: String, rule: Option<String> },
     /// Too many transient errors: given up (dead letter).
     Dead { error: String },
+    /// The duplicate check is uncertain (PRO-3): the item waits in the review list.
+    Review(NewReview),
 }
 
 impl InboxResult {
@@ -188,8 +196,48 @@ impl InboxResult {
             InboxResult::Retry { .. } => InboxStatus::Received,
             InboxResult::Failed { .. } => InboxStatus::Failed,
             InboxResult::Dead { .. } => InboxStatus::Dead,
+            InboxResult::Review(_) => InboxStatus::Review,
         }
     }
+}
+
+/// A review-list entry made when an item goes into review.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewReview {
+    /// The client (Mandant) whose persons were searched.
+    pub client_no: String,
+    /// The candidates as the duplicate check returned them (JSON array, best first).
+    pub candidates: serde_json::Value,
+    /// German: why the item waits (best score, thresholds).
+    pub summary: String,
+}
+
+/// What staff decided for an item in the review list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "decision")]
+pub enum ReviewDecision {
+    /// The prospect is this existing person (person number within the review's client).
+    Link { person_no: String },
+    /// The prospect is nobody known: the ERP creates a new business partner.
+    New,
+}
+
+/// An entry of the review list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchReview {
+    /// The inbox item (what `immohub review` and the API take as ID).
+    pub item_id: i64,
+    pub connection: String,
+    pub client_no: String,
+    pub candidates: serde_json::Value,
+    pub summary: String,
+    /// `None` while open.
+    pub decision: Option<ReviewDecision>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    /// The item's content (the prospect).
+    pub payload: serde_json::Value,
 }
 
 /// The end of one attempt, written in one transaction with its protocol line.
@@ -249,6 +297,28 @@ pub trait InboxStore: Send + Sync {
 
     /// Gives claimed items back without counting an attempt (a run that stops early).
     async fn release_inbox(&self, holder: &str, ids: &[i64]) -> Result<()>;
+
+    /// The review list (PRO-3): entries of one connection (or all), open ones only or all,
+    /// oldest first.
+    async fn reviews(
+        &self,
+        connection: Option<&str>,
+        open_only: bool,
+        limit: u32,
+    ) -> Result<Vec<MatchReview>>;
+
+    /// One review-list entry by its inbox item.
+    async fn review(&self, item_id: i64) -> Result<Option<MatchReview>>;
+
+    /// Records staff's decision for an open entry and makes the item due again at `at`, in one
+    /// transaction. `false` when the entry is not open (unknown or decided already).
+    async fn decide_review(
+        &self,
+        item_id: i64,
+        decision: &ReviewDecision,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool>;
 
     /// Items of a connection and kind, newest first, optionally of one status.
     async fn inbox_items(

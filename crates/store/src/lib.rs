@@ -171,4 +171,25 @@ pub trait Store:
 
     /// Canonical entity by ERP key.
     async fn entity(&self, entity: ErpEntity, erp_key: &str) -> Result<Option<StoredEntity>>;
+
+    /// Live (not deleted) canonical entities of one kind with ERP key after `after` (all when
+    /// `None`), in key order, at most `limit`: for reading a whole kind page by page (the
+    /// duplicate check's person index, PRO-3).
+    async fn live_entities(
+        &self,
+        entity: ErpEntity,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<StoredEntity>>;
+
+    /// A cheap fingerprint of one kind's canonical rows: their number (deleted included) and
+    /// the latest change. Equal stamps mean nothing changed in between.
+    async fn entity_stamp(&self, entity: ErpEntity) -> Result<EntityStamp>;
+}
+
+/// See [`Store::entity_stamp`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntityStamp {
+    pub count: i64,
+    pub latest: Option<DateTime<Utc>>,
 }

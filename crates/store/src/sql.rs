@@ -290,6 +290,19 @@ impl Store for SqlStore {
     async fn entity(&self, entity: ErpEntity, erp_key: &str) -> Result<Option<StoredEntity>> {
         dispatch!(self.entity(entity, erp_key))
     }
+
+    async fn live_entities(
+        &self,
+        entity: ErpEntity,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<StoredEntity>> {
+        dispatch!(self.live_entities(entity, after, limit))
+    }
+
+    async fn entity_stamp(&self, entity: ErpEntity) -> Result<crate::EntityStamp> {
+        dispatch!(self.entity_stamp(entity))
+    }
 }
 
 #[cfg(test)]

@@ -169,7 +169,7 @@ async fn gen_3_pro_5_manual_run_writes_prospects_with_the_technical_user() {
     let e = env().await;
     let a = e.receive("k-1", &e.units[0], "Mustermann").await;
     let b = e.receive("k-2", &e.units[1], "Öztürk").await;
-    let s = run_interessenten(&e.store, &e.sink, &e.partner, &e.clock, &e.opts("w"))
+    let s = run_interessenten(&e.store, &e.sink, None, &e.partner, &e.clock, &e.opts("w"))
         .await
         .unwrap();
     assert_eq!(s.status, RunStatus::Succeeded, "{s:?}");
@@ -217,14 +217,14 @@ async fn gen_3_pro_5_manual_run_writes_prospects_with_the_technical_user() {
     assert_eq!(history.len(), 1, "GEN-8: the record's history");
 
     // PRO-5: a manual run any time; with nothing due it reads nothing and writes nothing.
-    let s = run_interessenten(&e.store, &e.sink, &e.partner, &e.clock, &e.opts("w"))
+    let s = run_interessenten(&e.store, &e.sink, None, &e.partner, &e.clock, &e.opts("w"))
         .await
         .unwrap();
     assert_eq!((s.status, s.counts.read), (RunStatus::Succeeded, 0));
     assert_eq!(e.erp_rows().await.len(), 2);
     // The worker's poll records no run when nothing is due.
     let runs_before = e.store.runs(&Default::default()).await.unwrap().len();
-    let polled = poll_interessenten(&e.store, &e.sink, &e.partner, &e.clock, &e.opts("w"))
+    let polled = poll_interessenten(&e.store, &e.sink, None, &e.partner, &e.clock, &e.opts("w"))
         .await
         .unwrap();
     assert!(polled.is_none());
@@ -234,7 +234,7 @@ async fn gen_3_pro_5_manual_run_writes_prospects_with_the_technical_user() {
     );
     // … and processes what arrives.
     e.receive("k-3", &e.units[2], "Neu").await;
-    let polled = poll_interessenten(&e.store, &e.sink, &e.partner, &e.clock, &e.opts("w"))
+    let polled = poll_interessenten(&e.store, &e.sink, None, &e.partner, &e.clock, &e.opts("w"))
         .await
         .unwrap()
         .unwrap();
@@ -257,7 +257,7 @@ async fn pro_1_unknown_unit_or_client_fails_with_a_reason() {
     let ok = e.receive("k-ok", &e.units[0], "Richtig").await;
     let mut p = e.partner.clone();
     p.clients = vec!["1".to_owned()];
-    let s = run_interessenten(&e.store, &e.sink, &p, &e.clock, &e.opts("w"))
+    let s = run_interessenten(&e.store, &e.sink, None, &p, &e.clock, &e.opts("w"))
         .await
         .unwrap();
     assert_eq!(s.status, RunStatus::Partial, "{s:?}");
@@ -292,7 +292,7 @@ async fn pro_1_unknown_unit_or_client_fails_with_a_reason() {
         .collect();
     assert_eq!(reasons.len(), 2, "{reasons:?}");
     // Failed items are not tried again by themselves.
-    let s = run_interessenten(&e.store, &e.sink, &p, &e.clock, &e.opts("w"))
+    let s = run_interessenten(&e.store, &e.sink, None, &p, &e.clock, &e.opts("w"))
         .await
         .unwrap();
     assert_eq!(s.counts.read, 0);
@@ -303,7 +303,7 @@ async fn gen_3_without_technical_user_nothing_is_written() {
     let e = env().await;
     let id = e.receive("k-1", &e.units[0], "Wartend").await;
     let p = partner(None);
-    let s = run_interessenten(&e.store, &e.sink, &p, &e.clock, &e.opts("w"))
+    let s = run_interessenten(&e.store, &e.sink, None, &p, &e.clock, &e.opts("w"))
         .await
         .unwrap();
     assert_eq!(s.status, RunStatus::Failed);
@@ -313,7 +313,7 @@ async fn gen_3_without_technical_user_nothing_is_written() {
     assert!(e.erp_rows().await.is_empty());
     // The worker skips such a partner.
     assert!(
-        poll_interessenten(&e.store, &e.sink, &p, &e.clock, &e.opts("w"))
+        poll_interessenten(&e.store, &e.sink, None, &p, &e.clock, &e.opts("w"))
             .await
             .unwrap()
             .is_none()
@@ -343,6 +343,7 @@ async fn gen_11_crash_after_erp_write_repeats_without_a_second_row() {
     let crashed = AssertUnwindSafe(run_interessenten(
         &e.store,
         &CrashAfterWrite(&e.sink),
+        None,
         &e.partner,
         &e.clock,
         &e.opts("instance-a"),
@@ -363,6 +364,7 @@ async fn gen_11_crash_after_erp_write_repeats_without_a_second_row() {
     let s = run_interessenten(
         &e.store,
         &e.sink,
+        None,
         &e.partner,
         &e.clock,
         &e.opts("instance-b"),
@@ -376,6 +378,7 @@ async fn gen_11_crash_after_erp_write_repeats_without_a_second_row() {
     let s = run_interessenten(
         &e.store,
         &e.sink,
+        None,
         &e.partner,
         &e.clock,
         &e.opts("instance-b"),
@@ -437,7 +440,7 @@ async fn gen_11_transient_errors_retry_with_backoff_then_give_up() {
     };
     let opts = e.opts("w");
     let t0 = e.clock.now();
-    let s = run_interessenten(&e.store, &erp, &e.partner, &e.clock, &opts)
+    let s = run_interessenten(&e.store, &erp, None, &e.partner, &e.clock, &opts)
         .await
         .unwrap();
     // The ERP is down: the run stops at once, the rest is given back untouched.
@@ -452,14 +455,14 @@ async fn gen_11_transient_errors_retry_with_backoff_then_give_up() {
     assert_eq!((untouched.attempts, untouched.claimed_by), (0, None));
 
     // The next run writes the second at once; the first waits for its retry time.
-    let s = run_interessenten(&e.store, &erp, &e.partner, &e.clock, &opts)
+    let s = run_interessenten(&e.store, &erp, None, &e.partner, &e.clock, &opts)
         .await
         .unwrap();
     assert_eq!(s.counts.sent, 1);
     assert_eq!(e.item(second).await.status, InboxStatus::Written);
     assert_eq!(e.item(first).await.status, InboxStatus::Received);
     e.clock.set(t0 + Duration::seconds(30));
-    let s = run_interessenten(&e.store, &erp, &e.partner, &e.clock, &opts)
+    let s = run_interessenten(&e.store, &erp, None, &e.partner, &e.clock, &opts)
         .await
         .unwrap();
     assert_eq!(s.counts.sent, 1);
@@ -492,7 +495,7 @@ async fn gen_11_transient_errors_retry_with_backoff_then_give_up() {
     };
     for _ in 0..3 {
         e.clock.set(e.clock.now() + Duration::hours(2));
-        run_interessenten(&e.store, &down, &e.partner, &e.clock, &opts)
+        run_interessenten(&e.store, &down, None, &e.partner, &e.clock, &opts)
             .await
             .unwrap();
     }
@@ -501,5 +504,296 @@ async fn gen_11_transient_errors_retry_with_backoff_then_give_up() {
     assert!(
         item.error.as_deref().unwrap().contains("3 Versuchen"),
         "{item:?}"
+    );
+}
+
+// --- PRO-3: the duplicate check between inbox and ERP --------------------------------------
+
+/// A person of client 1 with first name, surname and birth date, preferably with an umlaut
+/// or ß in the surname.
+async fn known_person(store: &SqlStore) -> immohub_domain::entity::Person {
+    let mut best = None;
+    let mut after: Option<String> = None;
+    loop {
+        let page = store
+            .live_entities(immohub_domain::ErpEntity::Person, after.as_deref(), 500)
+            .await
+            .unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some(last.erp_key.clone());
+        for s in page {
+            let immohub_domain::entity::Entity::Person(p) =
+                serde_json::from_value(s.payload).unwrap()
+            else {
+                panic!("a person")
+            };
+            let usable = p.client_no == "1"
+                && !p.anonymised
+                && p.first_name.is_some()
+                && p.birth_date.is_some()
+                && p.surname.as_deref().is_some_and(|s| !s.contains(' '));
+            if !usable {
+                continue;
+            }
+            let special = p
+                .surname
+                .as_deref()
+                .is_some_and(|s| s.contains(['ä', 'ö', 'ü', 'ß']));
+            if special {
+                return p;
+            }
+            best.get_or_insert(p);
+        }
+    }
+    best.expect("the demo has persons with names and birth dates")
+}
+
+/// "Müller" → "  mueller " (what a prospect types into a portal).
+fn typed_differently(name: &str) -> String {
+    let t = name
+        .to_lowercase()
+        .replace('ä', "ae")
+        .replace('ö', "oe")
+        .replace('ü', "ue")
+        .replace('ß', "ss");
+    format!("  {t} ")
+}
+
+impl Env {
+    async fn receive_person(
+        &self,
+        key: &str,
+        first_name: &str,
+        surname: &str,
+        birth: chrono::NaiveDate,
+    ) -> i64 {
+        let unit = self.units.iter().find(|u| u.starts_with("1.")).unwrap();
+        let prospect = Prospect::from_json(
+            &json!({
+                "unit_id": unit,
+                "first_name": first_name,
+                "surname": surname,
+                "email": "interessent@example.org",
+                "birth_date": birth.format("%Y-%m-%d").to_string(),
+            }),
+            Separator::Dot,
+            &self.partner.clients,
+            self.clock.today_berlin(),
+        )
+        .unwrap();
+        self.store
+            .insert_inbox(&NewInboxItem {
+                connection: self.partner.name.clone(),
+                kind: InboxKind::Prospect,
+                idempotency_key: key.to_owned(),
+                source: "api".to_owned(),
+                payload: serde_json::to_value(&prospect).unwrap(),
+                payload_hash: prospect.content_hash(),
+                received_at: self.clock.now(),
+            })
+            .await
+            .unwrap()
+            .item()
+            .id
+    }
+
+    /// (external_ref, linked_person_no, match_score, match_note) of the interface rows.
+    async fn match_columns(&self) -> Vec<(String, Option<String>, Option<String>, Option<String>)> {
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite:{}", self.erp_path.display()))
+            .await
+            .unwrap();
+        let rows = sqlx::query_as(
+            "SELECT external_ref, linked_person_no, match_score, match_note \
+             FROM immohub_in_prospects ORDER BY id",
+        )
+        .fetch_all(&mut c)
+        .await
+        .unwrap();
+        c.close().await.unwrap();
+        rows
+    }
+}
+
+fn check(config: immohub_matching::MatchConfig) -> immohub_engine::duplicates::DuplicateCheck {
+    immohub_engine::duplicates::DuplicateCheck::new(config).unwrap()
+}
+
+#[tokio::test]
+async fn pro_3_existing_person_typed_differently_is_linked_not_created() {
+    let e = env().await;
+    let p = known_person(&e.store).await;
+    let surname = p.surname.clone().unwrap();
+    let first = p.first_name.clone().unwrap();
+    e.receive_person(
+        "dup-1",
+        &first.to_uppercase(),
+        &typed_differently(&surname),
+        p.birth_date.unwrap(),
+    )
+    .await;
+    let dups = check(immohub_matching::MatchConfig::default());
+    let s = run_interessenten(
+        &e.store,
+        &e.sink,
+        Some(&dups),
+        &e.partner,
+        &e.clock,
+        &e.opts("w"),
+    )
+    .await
+    .unwrap();
+    assert_eq!((s.counts.sent, s.counts.skipped), (1, 0), "{s:?}");
+    let rows = e.match_columns().await;
+    assert_eq!(rows.len(), 1);
+    let (_, linked, score, note) = &rows[0];
+    assert_eq!(linked.as_deref(), Some(p.person_no.as_str()), "{note:?}");
+    let score: f64 = score.as_deref().unwrap().parse().unwrap();
+    assert!(score >= 0.85, "score {score}");
+    assert!(note.as_deref().unwrap().contains("verknüpft mit Person"));
+}
+
+#[tokio::test]
+async fn pro_3_legacy_exact_mode_misses_what_the_matcher_finds() {
+    let e = env().await;
+    let p = known_person(&e.store).await;
+    e.receive_person(
+        "dup-legacy",
+        p.first_name.as_deref().unwrap(),
+        &typed_differently(p.surname.as_deref().unwrap()),
+        p.birth_date.unwrap(),
+    )
+    .await;
+    let dups = check(immohub_matching::MatchConfig::legacy());
+    run_interessenten(
+        &e.store,
+        &e.sink,
+        Some(&dups),
+        &e.partner,
+        &e.clock,
+        &e.opts("w"),
+    )
+    .await
+    .unwrap();
+    let rows = e.match_columns().await;
+    assert_eq!(
+        rows[0].1, None,
+        "the legacy rule is sensitive to spacing and ü/ue"
+    );
+    assert!(rows[0].3.as_deref().unwrap().contains("neue Person"));
+}
+
+#[tokio::test]
+async fn pro_3_uncertain_match_waits_for_review_then_is_written_with_the_decision() {
+    let e = env().await;
+    let p = known_person(&e.store).await;
+    // A twin: same surname and birth date, another first name.
+    let id = e
+        .receive_person(
+            "twin",
+            "Zacharias",
+            p.surname.as_deref().unwrap(),
+            p.birth_date.unwrap(),
+        )
+        .await;
+    let dups = check(immohub_matching::MatchConfig::default());
+    let s = run_interessenten(
+        &e.store,
+        &e.sink,
+        Some(&dups),
+        &e.partner,
+        &e.clock,
+        &e.opts("w"),
+    )
+    .await
+    .unwrap();
+    assert_eq!((s.counts.sent, s.counts.skipped), (0, 1), "{s:?}");
+    assert!(e.match_columns().await.is_empty(), "nothing written yet");
+    assert_eq!(e.item(id).await.status, InboxStatus::Review);
+    let review = e.store.review(id).await.unwrap().unwrap();
+    assert_eq!(review.decision, None);
+    assert!(review.summary.contains("unsicher"), "{}", review.summary);
+    let candidates = review.candidates.as_array().unwrap();
+    assert_eq!(candidates[0]["person_id"], p.person_no.as_str());
+    let outcomes = e.store.run_outcomes(s.run_id, 10).await.unwrap();
+    assert_eq!(outcomes[0].status, RecordStatus::Skipped);
+    assert_eq!(outcomes[0].rule.as_deref(), Some("PRO-3"));
+    // Listed as open; a second run leaves it alone.
+    assert_eq!(e.store.reviews(None, true, 10).await.unwrap().len(), 1);
+    let s = run_interessenten(
+        &e.store,
+        &e.sink,
+        Some(&dups),
+        &e.partner,
+        &e.clock,
+        &e.opts("w"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.counts.read, 0);
+
+    // Staff decide: it is that person after all.
+    let decision = immohub_store::ReviewDecision::Link {
+        person_no: p.person_no.clone(),
+    };
+    assert!(
+        e.store
+            .decide_review(id, &decision, "sachbearbeitung", e.clock.now())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !e.store
+            .decide_review(id, &decision, "nochmal", e.clock.now())
+            .await
+            .unwrap(),
+        "decided once"
+    );
+    assert!(e.store.reviews(None, true, 10).await.unwrap().is_empty());
+    let s = run_interessenten(
+        &e.store,
+        &e.sink,
+        Some(&dups),
+        &e.partner,
+        &e.clock,
+        &e.opts("w"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.counts.sent, 1, "{s:?}");
+    let rows = e.match_columns().await;
+    assert_eq!(rows[0].1.as_deref(), Some(p.person_no.as_str()));
+    assert!(rows[0].3.as_deref().unwrap().contains("sachbearbeitung"));
+    assert_eq!(e.item(id).await.status, InboxStatus::Written);
+}
+
+#[tokio::test]
+async fn pro_3_nobody_similar_gives_a_new_person() {
+    let e = env().await;
+    e.receive_person(
+        "new-1",
+        "Xaverius",
+        "Quastenflosser",
+        chrono::NaiveDate::from_ymd_opt(1999, 9, 9).unwrap(),
+    )
+    .await;
+    let dups = check(immohub_matching::MatchConfig::default());
+    run_interessenten(
+        &e.store,
+        &e.sink,
+        Some(&dups),
+        &e.partner,
+        &e.clock,
+        &e.opts("w"),
+    )
+    .await
+    .unwrap();
+    let rows = e.match_columns().await;
+    assert_eq!(rows[0].1, None);
+    assert!(
+        rows[0]
+            .3
+            .as_deref()
+            .unwrap()
+            .starts_with("Dublettenprüfung: neue Person")
     );
 }

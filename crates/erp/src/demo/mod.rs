@@ -16,8 +16,10 @@
 mod data;
 mod documents;
 mod generator;
+mod office;
 
 pub use documents::demo_documents_dir;
+pub use office::{AcceptedOffer, ImportedProspect, OFFERS_SQL, accept_offer, import_prospects};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -195,6 +197,7 @@ async fn build(part: &Path, opts: &DemoOptions, today: NaiveDate) -> Result<Buil
         "Anlegen der Schnittstellentabellen",
     )
     .await?;
+    run(&mut conn, OFFERS_SQL, "Anlegen der Angebotstabelle").await?;
     run(
         &mut conn,
         "PRAGMA analysis_limit = 1000; ANALYZE; PRAGMA journal_mode = WAL;",

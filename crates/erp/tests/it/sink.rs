@@ -5,8 +5,8 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use immohub_domain::prospect::{Prospect, ProspectAddress, TechnicalUser};
 use immohub_domain::{ErpEntity, RawRecord};
 use immohub_erp::{
-    DemoOptions, EntityMapping, ErpSink, ErpSource, Mapping, PROSPECTS_TABLE, ProspectRow,
-    create_demo,
+    DemoOptions, EntityMapping, ErpSink, ErpSource, Mapping, PROSPECTS_TABLE, PersonMatch,
+    ProspectRow, create_demo,
 };
 use sqlx::{Connection, Executor, MySqlConnection, PgConnection};
 
@@ -41,6 +41,11 @@ fn row(external_ref: &str, user: &str, surname: &str) -> ProspectRow {
                 country: "DE".to_owned(),
             }),
             message: Some("Guten Tag,\nich komme gern zur Besichtigung.".to_owned()),
+        },
+        person_match: PersonMatch {
+            linked_person_no: Some("4711".to_owned()),
+            score: Some("0.97".to_owned()),
+            note: Some("Dublettenprüfung: verknüpft mit Person 4711".to_owned()),
         },
     }
 }

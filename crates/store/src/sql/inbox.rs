@@ -6,7 +6,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 
 use super::{Backend, SqlStore};
-use crate::inbox::{InboxDone, InboxInsert, InboxItem, InboxKind, InboxStatus, NewInboxItem};
+use crate::inbox::{
+    InboxDone, InboxInsert, InboxItem, InboxKind, InboxStatus, MatchReview, NewInboxItem,
+    ReviewDecision,
+};
 use crate::{InboxStore, Result};
 
 /// The inbox operations compiled for SQLite.
@@ -81,6 +84,29 @@ impl InboxStore for SqlStore {
 
     async fn release_inbox(&self, holder: &str, ids: &[i64]) -> Result<()> {
         dispatch!(self.release_inbox(holder, ids))
+    }
+
+    async fn reviews(
+        &self,
+        connection: Option<&str>,
+        open_only: bool,
+        limit: u32,
+    ) -> Result<Vec<MatchReview>> {
+        dispatch!(self.reviews(connection, open_only, limit))
+    }
+
+    async fn review(&self, item_id: i64) -> Result<Option<MatchReview>> {
+        dispatch!(self.review(item_id))
+    }
+
+    async fn decide_review(
+        &self,
+        item_id: i64,
+        decision: &ReviewDecision,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        dispatch!(self.decide_review(item_id, decision, by, at))
     }
 
     async fn inbox_items(

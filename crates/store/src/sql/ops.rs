@@ -769,6 +769,35 @@ pub(crate) async fn entity(
     row.map(common::stored_entity).transpose()
 }
 
+pub(crate) async fn live_entities(
+    pool: &Pool<Db>,
+    entity: ErpEntity,
+    after: Option<&str>,
+    n: u32,
+) -> Result<Vec<StoredEntity>> {
+    let rows: Vec<EntityRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        entity_cols!(),
+        " FROM entities WHERE entity = $1 AND NOT deleted AND erp_key > $2 \
+          ORDER BY erp_key LIMIT $3"
+    ))
+    .bind(entity.as_str())
+    .bind(after.unwrap_or(""))
+    .bind(common::limit(n))
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(common::stored_entity).collect()
+}
+
+pub(crate) async fn entity_stamp(pool: &Pool<Db>, entity: ErpEntity) -> Result<crate::EntityStamp> {
+    let (count, latest): (i64, Option<DateTime<Utc>>) =
+        sqlx::query_as("SELECT COUNT(*), MAX(updated_at) FROM entities WHERE entity = $1")
+            .bind(entity.as_str())
+            .fetch_one(pool)
+            .await?;
+    Ok(crate::EntityStamp { count, latest })
+}
+
 /// Key of a file export's position in the `cursors` table: `<feed>@export:<target>`. Partner
 /// API cursors use the bare feed name, so the two never meet.
 fn export_key(feed: FeedKind, target: &str) -> String {

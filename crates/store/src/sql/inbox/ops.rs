@@ -9,7 +9,8 @@ use sqlx::{FromRow, Pool};
 
 use super::{Db, SKIP_LOCKED, begin_write};
 use crate::inbox::{
-    InboxDone, InboxInsert, InboxItem, InboxKind, InboxResult, InboxStatus, NewInboxItem,
+    InboxDone, InboxInsert, InboxItem, InboxKind, InboxResult, InboxStatus, MatchReview,
+    NewInboxItem, ReviewDecision,
 };
 use crate::sql::common::{limit, to_json, ts};
 use crate::{Result, StoreError};
@@ -220,6 +221,7 @@ pub(crate) async fn finish_inbox(pool: &Pool<Db>, done: &InboxDone) -> Result<bo
         } => (None, Some(error.as_str()), None, ts(*next_attempt_at)),
         InboxResult::Failed { error, rule } => (None, Some(error.as_str()), rule.as_deref(), at),
         InboxResult::Dead { error } => (None, Some(error.as_str()), None, at),
+        InboxResult::Review(r) => (None, Some(r.summary.as_str()), Some("PRO-3"), at),
     };
     let mut tx = begin_write(pool).await?;
     let updated = sqlx::query(
@@ -243,6 +245,27 @@ pub(crate) async fn finish_inbox(pool: &Pool<Db>, done: &InboxDone) -> Result<bo
         // Another worker took the item over (our claim expired), or it is finished already.
         tx.rollback().await?;
         return Ok(false);
+    }
+    if let InboxResult::Review(r) = &done.result {
+        // A decided entry of an earlier round (the item came back and is uncertain again,
+        // e.g. after a person changed) is reopened with the new candidates.
+        sqlx::query(
+            "INSERT INTO match_reviews \
+                 (item_id, connection, client_no, candidates, summary, status, created_at) \
+             VALUES ($1, $2, $3, $4, $5, 'open', $6) \
+             ON CONFLICT (item_id) DO UPDATE SET client_no = excluded.client_no, \
+                 candidates = excluded.candidates, summary = excluded.summary, \
+                 status = 'open', decision = NULL, person_no = NULL, decided_by = NULL, \
+                 decided_at = NULL, created_at = excluded.created_at",
+        )
+        .bind(done.id)
+        .bind(&done.outcome.connection)
+        .bind(&r.client_no)
+        .bind(to_json(&r.candidates)?)
+        .bind(&r.summary)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
     }
     let o = &done.outcome;
     sqlx::query(
@@ -332,4 +355,141 @@ pub(crate) async fn inbox_items(
         q = q.bind(s.as_str());
     }
     items(q.fetch_all(pool).await?)
+}
+
+#[derive(FromRow)]
+struct ReviewRow {
+    item_id: i64,
+    connection: String,
+    client_no: String,
+    candidates: String,
+    summary: String,
+    decision: Option<String>,
+    person_no: Option<String>,
+    decided_by: Option<String>,
+    decided_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    payload: String,
+}
+
+impl ReviewRow {
+    fn review(self) -> Result<MatchReview> {
+        let corrupt = |what: String| StoreError::Corrupt(what);
+        let decision = match (self.decision.as_deref(), self.person_no) {
+            (None, _) => None,
+            (Some("new"), _) => Some(ReviewDecision::New),
+            (Some("link"), Some(person_no)) => Some(ReviewDecision::Link { person_no }),
+            (Some(other), _) => {
+                return Err(corrupt(format!(
+                    "Prüfentscheidung „{other}“ zu Eingang {} unlesbar",
+                    self.item_id
+                )));
+            }
+        };
+        Ok(MatchReview {
+            candidates: serde_json::from_str(&self.candidates)
+                .map_err(|e| corrupt(format!("Kandidaten zu Eingang {}: {e}", self.item_id)))?,
+            payload: serde_json::from_str(&self.payload)
+                .map_err(|e| corrupt(format!("Nutzdaten des Eingangs {}: {e}", self.item_id)))?,
+            item_id: self.item_id,
+            connection: self.connection,
+            client_no: self.client_no,
+            summary: self.summary,
+            decision,
+            decided_by: self.decided_by,
+            decided_at: self.decided_at,
+            created_at: self.created_at,
+        })
+    }
+}
+
+macro_rules! review_select {
+    () => {
+        "SELECT r.item_id, r.connection, r.client_no, r.candidates, r.summary, r.decision, \
+                r.person_no, r.decided_by, r.decided_at, r.created_at, i.payload \
+         FROM match_reviews r JOIN inbox_items i ON i.id = r.item_id"
+    };
+}
+
+pub(crate) async fn reviews(
+    pool: &Pool<Db>,
+    connection: Option<&str>,
+    open_only: bool,
+    n: u32,
+) -> Result<Vec<MatchReview>> {
+    let mut conds = Vec::new();
+    if open_only {
+        conds.push("r.status = 'open'");
+    }
+    if connection.is_some() {
+        conds.push("r.connection = $2");
+    }
+    let filter = if conds.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conds.join(" AND "))
+    };
+    let sql = format!(
+        concat!(review_select!(), "{} ORDER BY r.item_id LIMIT $1"),
+        filter
+    );
+    let mut q = sqlx::query_as::<_, ReviewRow>(&sql).bind(limit(n));
+    if let Some(c) = connection {
+        q = q.bind(c);
+    }
+    q.fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(ReviewRow::review)
+        .collect()
+}
+
+pub(crate) async fn review(pool: &Pool<Db>, item_id: i64) -> Result<Option<MatchReview>> {
+    let row: Option<ReviewRow> = sqlx::query_as(concat!(review_select!(), " WHERE r.item_id = $1"))
+        .bind(item_id)
+        .fetch_optional(pool)
+        .await?;
+    row.map(ReviewRow::review).transpose()
+}
+
+pub(crate) async fn decide_review(
+    pool: &Pool<Db>,
+    item_id: i64,
+    decision: &ReviewDecision,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<bool> {
+    let at = ts(at);
+    let (kind, person_no) = match decision {
+        ReviewDecision::Link { person_no } => ("link", Some(person_no.as_str())),
+        ReviewDecision::New => ("new", None),
+    };
+    let mut tx = begin_write(pool).await?;
+    let decided = sqlx::query(
+        "UPDATE match_reviews SET status = 'decided', decision = $2, person_no = $3, \
+             decided_by = $4, decided_at = $5 \
+         WHERE item_id = $1 AND status = 'open'",
+    )
+    .bind(item_id)
+    .bind(kind)
+    .bind(person_no)
+    .bind(by)
+    .bind(at)
+    .execute(&mut *tx)
+    .await?;
+    if decided.rows_affected() == 0 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE inbox_items SET status = 'received', next_attempt_at = $2, error = NULL, \
+             rule = NULL, updated_at = $2 \
+         WHERE id = $1 AND status = 'review'",
+    )
+    .bind(item_id)
+    .bind(at)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
 }
