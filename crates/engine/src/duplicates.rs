@@ -123,7 +123,7 @@ async fn build(store: &dyn Store) -> Result<HashMap<String, PersonIndex>, StoreE
             if let Some(record) = person_record(&person) {
                 clients
                     .entry(person.client_no.clone())
-                    .or_insert_with(PersonIndex::new)
+                    .or_default()
                     .insert(record);
             }
         }

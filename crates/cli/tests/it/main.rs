@@ -7,6 +7,7 @@
 mod crash;
 mod environments;
 mod inbound;
+mod letting;
 mod multi;
 mod schedules;
 mod secrets;
