@@ -4,8 +4,8 @@
 use chrono::Duration;
 use immohub_domain::profile::FeedKind;
 use immohub_store::{
-    Counts, InboxDone, InboxInsert, InboxKind, InboxResult, InboxStatus, NewInboxItem, NewRun,
-    Outcome, RecordStatus, Store, StoreError,
+    Counts, InboxDone, InboxInsert, InboxKind, InboxResult, InboxStatus, NewInboxItem, NewReview,
+    NewRun, Outcome, RecordStatus, ReviewDecision, Store, StoreError,
 };
 use serde_json::json;
 
@@ -17,6 +17,7 @@ on_both_backends!(
     gen_11_claims_share_the_work_and_expire,
     gen_11_attempt_end_writes_status_outcome_and_counts_once,
     gen_11_concurrent_claims_never_overlap,
+    pro_3_review_list_holds_the_item_until_staff_decide,
 );
 
 fn item(conn: &str, key: &str, hash: &str, minute: i64) -> NewInboxItem {
@@ -369,4 +370,70 @@ async fn gen_11_concurrent_claims_never_overlap(store: &dyn Store) {
     all.sort_unstable();
     all.dedup();
     assert_eq!((n, all.len()), (40, 40), "every item exactly once");
+}
+
+async fn pro_3_review_list_holds_the_item_until_staff_decide(store: &dyn Store) {
+    let run_id = run(store, "a").await;
+    let id = store
+        .insert_inbox(&item("a", "twin", "h", 0))
+        .await
+        .unwrap()
+        .item()
+        .id;
+    let lease = Duration::minutes(5);
+    let claimed = store
+        .claim_inbox(InboxKind::Prospect, None, "w", 10, lease, t(1))
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    let review = InboxResult::Review(NewReview {
+        client_no: "1".to_owned(),
+        candidates: json!([{"person_id": "100007", "score": 0.78, "reasons": []}]),
+        summary: "Dublettenprüfung unsicher".to_owned(),
+    });
+    assert!(
+        store
+            .finish_inbox(&done(id, "w", run_id, review, 2))
+            .await
+            .unwrap()
+    );
+    let i = store.inbox_item("a", id).await.unwrap().unwrap();
+    assert_eq!(i.status, InboxStatus::Review);
+    assert_eq!(i.rule.as_deref(), Some("PRO-3"));
+    // Not due while in review.
+    let due = store
+        .claim_inbox(InboxKind::Prospect, None, "w", 10, lease, t(60))
+        .await
+        .unwrap();
+    assert!(due.is_empty());
+    let open = store.reviews(Some("a"), true, 10).await.unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].item_id, id);
+    assert_eq!(open[0].candidates[0]["person_id"], "100007");
+    assert_eq!(open[0].payload["surname"], "Name h");
+    assert!(store.reviews(Some("b"), true, 10).await.unwrap().is_empty());
+
+    let link = ReviewDecision::Link {
+        person_no: "100007".to_owned(),
+    };
+    assert!(store.decide_review(id, &link, "anna", t(61)).await.unwrap());
+    assert!(
+        !store
+            .decide_review(id, &ReviewDecision::New, "bert", t(62))
+            .await
+            .unwrap()
+    );
+    let r = store.review(id).await.unwrap().unwrap();
+    assert_eq!(r.decision, Some(link));
+    assert_eq!(r.decided_by.as_deref(), Some("anna"));
+    assert_eq!(r.decided_at, Some(t(61)));
+    assert!(store.reviews(None, true, 10).await.unwrap().is_empty());
+    assert_eq!(store.reviews(None, false, 10).await.unwrap().len(), 1);
+    // Due again at once.
+    let due = store
+        .claim_inbox(InboxKind::Prospect, None, "w", 10, lease, t(61))
+        .await
+        .unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].status, InboxStatus::Received);
 }
