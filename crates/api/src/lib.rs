@@ -35,6 +35,7 @@ mod params;
 pub mod prospects;
 pub mod records;
 pub mod runs;
+mod staff;
 pub mod webhooks;
 
 use std::future::Future;
@@ -56,6 +57,7 @@ use utoipa::ToSchema;
 pub use auth::{Caller, hash_api_key};
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use openapi::openapi;
+pub use staff::{Staff, hash_staff_key};
 
 /// What every handler shares: the hub store and, optionally, the run launcher.
 #[derive(Clone)]
