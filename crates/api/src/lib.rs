@@ -192,9 +192,13 @@ pub async fn serve_router(
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "Partner-API bereit");
     }
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    // With the client address (share pages rate-limit bad link tokens per IP).
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Answer of `GET /health`.

@@ -38,6 +38,12 @@ pub struct Config {
     /// Push delivery to webhook endpoints.
     #[serde(default)]
     pub delivery: crate::delivery::DeliverySection,
+    /// Share rooms (immoCloud): company name, logo, public URL, limits (`[shares]`).
+    #[serde(default)]
+    pub shares: immohub_shares::SharesConfig,
+    /// SMTP for sending share links (`[mail]`); absent: no e-mail.
+    #[serde(default)]
+    pub mail: Option<immohub_shares::mail::MailSettings>,
     /// Partner connections, `[[partner]]` tables.
     #[serde(default, rename = "partner")]
     pub partners: Vec<PartnerEntry>,

@@ -11,6 +11,7 @@ pub mod openimmo;
 mod progress;
 mod schedules;
 mod secrets;
+pub mod shares;
 mod vault;
 
 use std::path::PathBuf;
@@ -76,6 +77,17 @@ pub enum Command {
     Usecase {
         #[command(subcommand)]
         command: UsecaseCommand,
+    },
+    /// Mitarbeiterkonten mit eigenem Schlüssel für die Mitarbeiter-API (/staff/v1).
+    Staff {
+        #[command(subcommand)]
+        command: shares::StaffCommand,
+    },
+    /// Datenräume (immoCloud): Räume, Ordner, Dateien, Empfänger, Links, Zugriffe
+    /// (SHR-1..SHR-10).
+    Shares {
+        #[command(subcommand)]
+        command: shares::SharesCommand,
     },
     /// Benchmarks, die Kennzahlen ausgeben.
     Bench {
@@ -327,6 +339,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             UsecaseCommand::Switch(a) => environments::switch(&cli.config, &a).await,
             UsecaseCommand::List(a) => environments::list(&cli.config, &a).await,
         },
+        Command::Staff { command } => shares::staff(&cli.config, &command).await,
+        Command::Shares { command } => shares::run(&cli.config, &command).await,
         Command::Bench {
             command: BenchCommand::Stammdaten(a),
         } => bench::stammdaten(&a).await,
