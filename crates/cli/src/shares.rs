@@ -250,9 +250,12 @@ async fn resolve_password(app: &App, value: &str) -> anyhow::Result<SecretString
              --name NAME); Passwörter gehören nicht in die Konfigurationsdatei"
         );
     };
-    let v = app.secret_string(MAIL_OWNER, name).await?.with_context(|| {
-        format!("SMTP-Passwort „{name}“ fehlt: immohub shares mail-password --name {name}")
-    })?;
+    let v = app
+        .secret_string(MAIL_OWNER, name)
+        .await?
+        .with_context(|| {
+            format!("SMTP-Passwort „{name}“ fehlt: immohub shares mail-password --name {name}")
+        })?;
     Ok(v)
 }
 
@@ -514,7 +517,12 @@ pub async fn run(config: &Path, cmd: &SharesCommand) -> anyhow::Result<()> {
                     e.recipient_id.to_string(),
                     e.kind.label_de().to_owned(),
                     e.file_id.map(|f| f.to_string()).unwrap_or_default(),
-                    if e.exported_at.is_some() { "ja" } else { "nein" }.to_owned(),
+                    if e.exported_at.is_some() {
+                        "ja"
+                    } else {
+                        "nein"
+                    }
+                    .to_owned(),
                 ]);
             }
             println!("{t}");
@@ -556,8 +564,16 @@ pub async fn run(config: &Path, cmd: &SharesCommand) -> anyhow::Result<()> {
 fn print_recipients(o: &immohub_shares::RoomOverview) {
     let mut t = Table::new();
     t.set_header([
-        "ID", "Empfänger", "E-Mail", "Herkunft", "Status", "gültig bis", "Öffnungen", "Ansichten",
-        "Downloads", "zuletzt",
+        "ID",
+        "Empfänger",
+        "E-Mail",
+        "Herkunft",
+        "Status",
+        "gültig bis",
+        "Öffnungen",
+        "Ansichten",
+        "Downloads",
+        "zuletzt",
     ]);
     for r in &o.recipients {
         t.add_row([
@@ -597,7 +613,11 @@ pub fn spawn_push(
             }
             match shares.push_activities().await {
                 Ok(p) if p.events > 0 => {
-                    tracing::info!(events = p.events, written = p.written, "Aktivitäten ins ERP übergeben")
+                    tracing::info!(
+                        events = p.events,
+                        written = p.written,
+                        "Aktivitäten ins ERP übergeben"
+                    )
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "Aktivitäten nicht übergeben"),

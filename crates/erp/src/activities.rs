@@ -189,7 +189,8 @@ impl ErpSink {
                 }
                 match q.execute(pool).await {
                     Ok(done) => Ok(SinkWrite {
-                        erp_id: i64::try_from(done.last_insert_id()).map_err(|e| error(false, e))?,
+                        erp_id: i64::try_from(done.last_insert_id())
+                            .map_err(|e| error(false, e))?,
                         inserted: true,
                     }),
                     Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {

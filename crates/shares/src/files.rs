@@ -62,9 +62,8 @@ impl FileStore {
         let mut size = 0u64;
         let result: Result<(), ShareError> = async {
             while let Some(chunk) = body.next().await {
-                let chunk = chunk.map_err(|e| {
-                    ShareError::invalid("body", format!("Upload abgebrochen: {e}"))
-                })?;
+                let chunk = chunk
+                    .map_err(|e| ShareError::invalid("body", format!("Upload abgebrochen: {e}")))?;
                 size += chunk.len() as u64;
                 if size > limit {
                     return Err(ShareError::TooLarge { limit });
@@ -139,7 +138,10 @@ pub fn check_name(field: &'static str, name: &str) -> Result<String, ShareError>
     if name == "." || name == ".." {
         return Err(ShareError::invalid(field, "„.“ und „..“ sind keine Namen"));
     }
-    if name.chars().any(|c| c == '/' || c == '\\' || c.is_control()) {
+    if name
+        .chars()
+        .any(|c| c == '/' || c == '\\' || c.is_control())
+    {
         return Err(ShareError::invalid(
             field,
             "darf weder „/“ noch „\\“ noch Steuerzeichen enthalten",

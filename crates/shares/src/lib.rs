@@ -37,8 +37,8 @@ use serde::{Deserialize, Serialize};
 
 pub use error::ShareError;
 pub use service::{
-    Access, CreateRoom, RecipientOverview, shared_change_notice, status_of,
-    ActivityPush, IssuedLink, NewRecipientRequest, RecipientSource, RoomOverview, Shares,
+    Access, ActivityPush, CreateRoom, IssuedLink, NewRecipientRequest, RecipientOverview,
+    RecipientSource, RoomOverview, Shares, shared_change_notice, status_of,
 };
 
 /// `[shares]` in `immohub.toml`.
@@ -155,18 +155,27 @@ pub fn routes(shares: Arc<Shares>) -> Router {
         .route("/staff/v1/rooms/{id}/preview", get(web::preview))
         .route("/staff/v1/recipients/{id}/link", post(staff_api::new_link))
         .route("/staff/v1/recipients/{id}/revoke", post(staff_api::revoke))
-        .route("/staff/v1/recipients/{id}/restore", post(staff_api::restore))
+        .route(
+            "/staff/v1/recipients/{id}/restore",
+            post(staff_api::restore),
+        )
         .route("/staff/v1/recipients/{id}/expiry", post(staff_api::expiry))
         .route(
             "/staff/v1/recipients/{id}/send-link",
             post(staff_api::send_link),
         )
-        .route("/staff/v1/activities/push", post(staff_api::push_activities))
+        .route(
+            "/staff/v1/activities/push",
+            post(staff_api::push_activities),
+        )
         // recipient pages
         .route("/r/{token}", get(web::room_page))
         .route("/r/{token}/consent", post(web::consent))
         .route("/r/{token}/files/{file_id}", get(web::view_file))
-        .route("/r/{token}/files/{file_id}/download", get(web::download_file))
+        .route(
+            "/r/{token}/files/{file_id}/download",
+            get(web::download_file),
+        )
         .route("/r/{token}/zip", get(web::zip))
         .route("/shares/logo", get(web::logo))
         .with_state(state)

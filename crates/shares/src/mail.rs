@@ -78,7 +78,10 @@ impl std::fmt::Debug for Mailer {
 
 impl Mailer {
     /// A mailer for `settings`; `password` is the resolved password (if the server needs one).
-    pub fn new(settings: &MailSettings, password: Option<SecretString>) -> Result<Mailer, ShareError> {
+    pub fn new(
+        settings: &MailSettings,
+        password: Option<SecretString>,
+    ) -> Result<Mailer, ShareError> {
         let from = settings
             .from
             .parse()

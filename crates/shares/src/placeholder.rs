@@ -52,7 +52,10 @@ mod tests {
             name: "Erika Muster",
             room: "Elbstraße 1",
         };
-        let out = render("Hallo {{name}}: {Feld:OImmoCloudLink} ({{link}}) {Feld:Objekt}", &f);
+        let out = render(
+            "Hallo {{name}}: {Feld:OImmoCloudLink} ({{link}}) {Feld:Objekt}",
+            &f,
+        );
         assert_eq!(
             out,
             "Hallo Erika Muster: https://x/r/abc (https://x/r/abc) Elbstraße 1"

@@ -206,7 +206,10 @@ impl Shares {
         if !OBJECT_KINDS.contains(&req.object_kind.as_str()) {
             return Err(ShareError::invalid(
                 "object_kind",
-                format!("„{}“ ist keine Objektart (property, unit, listing)", req.object_kind),
+                format!(
+                    "„{}“ ist keine Objektart (property, unit, listing)",
+                    req.object_kind
+                ),
             ));
         }
         let object_id = req.object_id.trim();
@@ -391,11 +394,16 @@ impl Shares {
         self.room(room_id).await?;
         let (kind, source_ref, name, email) = self.resolve_source(&req.source).await?;
         let now = self.now();
-        let expires_at = match (req.expires_at, req.valid_days.or(self.config.default_link_days))
-        {
+        let expires_at = match (
+            req.expires_at,
+            req.valid_days.or(self.config.default_link_days),
+        ) {
             (Some(at), _) => {
                 if at <= now {
-                    return Err(ShareError::invalid("expires_at", "liegt in der Vergangenheit"));
+                    return Err(ShareError::invalid(
+                        "expires_at",
+                        "liegt in der Vergangenheit",
+                    ));
                 }
                 Some(at)
             }
@@ -467,8 +475,7 @@ impl Shares {
                             ),
                         )
                     })?;
-                let Ok(Entity::Person(p)) = serde_json::from_value::<Entity>(stored.payload)
-                else {
+                let Ok(Entity::Person(p)) = serde_json::from_value::<Entity>(stored.payload) else {
                     return Err(ShareError::invalid(
                         "source.person_id",
                         format!("Person {person_id} ist unlesbar gespeichert"),
@@ -539,7 +546,11 @@ impl Shares {
     }
 
     /// SHR-8: switches a recipient's access off (at once) or on again.
-    pub async fn set_revoked(&self, recipient_id: i64, revoked: bool) -> Result<Recipient, ShareError> {
+    pub async fn set_revoked(
+        &self,
+        recipient_id: i64,
+        revoked: bool,
+    ) -> Result<Recipient, ShareError> {
         self.recipient(recipient_id).await?;
         let now = self.now();
         self.store
@@ -587,7 +598,10 @@ impl Shares {
             .ok_or_else(|| ShareError::Unavailable("E-Mail-Versand ([mail] fehlt)".to_owned()))?;
         let recipient = self.recipient(recipient_id).await?;
         let to = recipient.email.clone().ok_or_else(|| {
-            ShareError::invalid("email", format!("Empfänger {recipient_id} hat keine E-Mail-Adresse"))
+            ShareError::invalid(
+                "email",
+                format!("Empfänger {recipient_id} hat keine E-Mail-Adresse"),
+            )
         })?;
         let body = body.unwrap_or(placeholder::DEFAULT_BODY);
         if !placeholder::has_link(body) {
@@ -600,7 +614,11 @@ impl Shares {
         let issued = self.new_link(recipient_id).await?;
         let mail = Mail {
             to,
-            subject: self.render(subject.unwrap_or(placeholder::DEFAULT_SUBJECT), &issued, &room),
+            subject: self.render(
+                subject.unwrap_or(placeholder::DEFAULT_SUBJECT),
+                &issued,
+                &room,
+            ),
             body: self.render(body, &issued, &room),
         };
         mailer.send(&mail).await?;
@@ -616,7 +634,9 @@ impl Shares {
             return Ok(Access::Blocked);
         }
         let recipient = if well_formed(token) {
-            self.store.recipient_by_token_hash(&hash_token(token)).await?
+            self.store
+                .recipient_by_token_hash(&hash_token(token))
+                .await?
         } else {
             None
         };
@@ -659,7 +679,10 @@ impl Shares {
             ));
         }
         if room.terms_text.is_some() && !terms {
-            return Err(ShareError::invalid("terms", "Bitte bestätigen Sie die AGB."));
+            return Err(ShareError::invalid(
+                "terms",
+                "Bitte bestätigen Sie die AGB.",
+            ));
         }
         let version = room.policy_version.as_deref().unwrap_or("1");
         self.store
@@ -793,10 +816,16 @@ fn check_consent(c: &ConsentSettings) -> Result<(), ShareError> {
                 "fehlt: ohne Text der Widerrufsbelehrung kein Einwilligungsschritt",
             ));
         }
-        if c.policy_version.as_deref().is_none_or(|t| t.trim().is_empty()) {
+        if c.policy_version
+            .as_deref()
+            .is_none_or(|t| t.trim().is_empty())
+        {
             return Err(ShareError::invalid("consent.policy_version", "fehlt"));
         }
-        if c.terms_text.is_some() && c.terms_version.as_deref().is_none_or(|t| t.trim().is_empty())
+        if c.terms_text.is_some()
+            && c.terms_version
+                .as_deref()
+                .is_none_or(|t| t.trim().is_empty())
         {
             return Err(ShareError::invalid(
                 "consent.terms_version",
@@ -813,7 +842,9 @@ fn check_email(field: &'static str, email: &str) -> Result<String, ShareError> {
         && e.split_once('@').is_some_and(|(l, d)| {
             !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')
         })
-        && !e.chars().any(|c| c.is_whitespace() || c == ',' || c == '<' || c == '>');
+        && !e
+            .chars()
+            .any(|c| c.is_whitespace() || c == ',' || c == '<' || c == '>');
     if !ok {
         return Err(ShareError::invalid(
             field,

@@ -9,19 +9,58 @@ use immohub_api::{ApiError, Staff};
 use immohub_store::{ConsentSettings, EventFilter, Folder, Recipient, Room, ShareEvent, ShareFile};
 use serde::{Deserialize, Serialize};
 
-use crate::service::{ActivityPush, CreateRoom, IssuedLink, NewRecipientRequest, RoomOverview};
 use crate::SharesState;
+use crate::service::{ActivityPush, CreateRoom, IssuedLink, NewRecipientRequest, RoomOverview};
 
 type ApiResult<T> = Result<T, ApiError>;
 
-pub(crate) async fn rooms(State(s): State<SharesState>, _staff: Staff) -> ApiResult<Json<Vec<Room>>> {
+/// An optional JSON body: empty is the default.
+fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> ApiResult<T> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::unprocessable(
+            "body",
+            format!("Anfrage ungültig: {e}"),
+            format!("invalid request: {e}"),
+        )
+    })
+}
+
+/// A JSON body whose errors are the API's JSON error (422, `field: body`, serde's reason).
+pub(crate) struct JsonBody<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for JsonBody<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(JsonBody(v)),
+            Err(e) => Err(ApiError::unprocessable(
+                "body",
+                format!("Anfrage ungültig: {}", e.body_text()),
+                format!("invalid request: {}", e.body_text()),
+            )),
+        }
+    }
+}
+
+pub(crate) async fn rooms(
+    State(s): State<SharesState>,
+    _staff: Staff,
+) -> ApiResult<Json<Vec<Room>>> {
     Ok(Json(s.shares.store().rooms().await?))
 }
 
 pub(crate) async fn create_room(
     State(s): State<SharesState>,
     staff: Staff,
-    Json(req): Json<CreateRoom>,
+    JsonBody(req): JsonBody<CreateRoom>,
 ) -> ApiResult<(StatusCode, Json<Room>)> {
     let room = s.shares.create_room(staff.name(), &req).await?;
     tracing::info!(room = room.id, staff = staff.name(), "Datenraum angelegt");
@@ -59,7 +98,7 @@ pub(crate) async fn update_room(
     State(s): State<SharesState>,
     _staff: Staff,
     Path(id): Path<i64>,
-    Json(req): Json<UpdateRoom>,
+    JsonBody(req): JsonBody<UpdateRoom>,
 ) -> ApiResult<Json<Changed>> {
     let (room, notice) = s
         .shares
@@ -83,9 +122,12 @@ pub(crate) async fn add_folder(
     State(s): State<SharesState>,
     _staff: Staff,
     Path(id): Path<i64>,
-    Json(req): Json<NewFolder>,
+    JsonBody(req): JsonBody<NewFolder>,
 ) -> ApiResult<(StatusCode, Json<Folder>)> {
-    Ok((StatusCode::CREATED, Json(s.shares.add_folder(id, &req.name).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(s.shares.add_folder(id, &req.name).await?),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -112,7 +154,13 @@ pub(crate) async fn upload(
     })?;
     let file = s
         .shares
-        .upload(staff.name(), id, q.folder_id, &name, body.into_data_stream())
+        .upload(
+            staff.name(),
+            id,
+            q.folder_id,
+            &name,
+            body.into_data_stream(),
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(file)))
 }
@@ -150,7 +198,7 @@ pub(crate) async fn add_recipient(
     State(s): State<SharesState>,
     _staff: Staff,
     Path(id): Path<i64>,
-    Json(req): Json<NewRecipientRequest>,
+    JsonBody(req): JsonBody<NewRecipientRequest>,
 ) -> ApiResult<(StatusCode, Json<LinkAnswer>)> {
     let issued = s.shares.add_recipient(id, &req).await?;
     Ok((
@@ -175,9 +223,9 @@ pub(crate) async fn new_link(
     State(s): State<SharesState>,
     _staff: Staff,
     Path(id): Path<i64>,
-    body: Option<Json<LinkRequest>>,
+    body: axum::body::Bytes,
 ) -> ApiResult<Json<LinkAnswer>> {
-    let req = body.map(|Json(b)| b).unwrap_or_default();
+    let req: LinkRequest = optional_json(&body)?;
     let issued = s.shares.new_link(id).await?;
     let rendered = match &req.template {
         Some(t) => {
@@ -199,7 +247,11 @@ pub(crate) async fn revoke(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Recipient>> {
     let r = s.shares.set_revoked(id, true).await?;
-    tracing::info!(recipient = id, staff = staff.name(), "Zugriff widerrufen (SHR-8)");
+    tracing::info!(
+        recipient = id,
+        staff = staff.name(),
+        "Zugriff widerrufen (SHR-8)"
+    );
     Ok(Json(r))
 }
 
@@ -221,7 +273,7 @@ pub(crate) async fn expiry(
     State(s): State<SharesState>,
     _staff: Staff,
     Path(id): Path<i64>,
-    Json(req): Json<Expiry>,
+    JsonBody(req): JsonBody<Expiry>,
 ) -> ApiResult<Json<Recipient>> {
     Ok(Json(s.shares.set_expiry(id, req.expires_at).await?))
 }
@@ -246,9 +298,9 @@ pub(crate) async fn send_link(
     State(s): State<SharesState>,
     _staff: Staff,
     Path(id): Path<i64>,
-    body: Option<Json<SendLink>>,
+    body: axum::body::Bytes,
 ) -> ApiResult<Json<Sent>> {
-    let req = body.map(|Json(b)| b).unwrap_or_default();
+    let req: SendLink = optional_json(&body)?;
     let issued = s
         .shares
         .send_link(id, req.subject.as_deref(), req.body.as_deref())

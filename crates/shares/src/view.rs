@@ -145,7 +145,9 @@ pub fn size_text(bytes: i64) -> String {
 
 /// A time in Europe/Berlin, German form.
 pub fn berlin(at: DateTime<Utc>) -> String {
-    at.with_timezone(&Berlin).format("%d.%m.%Y %H:%M").to_string()
+    at.with_timezone(&Berlin)
+        .format("%d.%m.%Y %H:%M")
+        .to_string()
 }
 
 /// A short label of the file type (for the tile icon).

@@ -43,7 +43,10 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 /// framing, no external resources, no caching.
 fn secure(mut r: Response) -> Response {
     let h = r.headers_mut();
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -53,10 +56,11 @@ fn secure(mut r: Response) -> Response {
         HeaderValue::from_static("private, no-store"),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(
-        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; \
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
+            "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; \
          script-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    ));
+        ));
     r
 }
 
@@ -146,9 +150,7 @@ async fn consented(
     let (recipient, room) = granted(s, token, ip).await?;
     match s.shares.consent_ok(&room, &recipient).await {
         Ok(true) => Ok((recipient, room)),
-        Ok(false) => Err(secure(
-            Redirect::to(&format!("/r/{token}")).into_response(),
-        )),
+        Ok(false) => Err(secure(Redirect::to(&format!("/r/{token}")).into_response())),
         Err(e) => Err(internal(e)),
     }
 }
@@ -287,7 +289,11 @@ pub(crate) async fn room_page(
         Ok(false) => return consent_page(&s, &token, &room, None),
         Err(e) => return internal(e),
     }
-    if let Err(e) = s.shares.track(&room, &recipient, EventKind::Open, None).await {
+    if let Err(e) = s
+        .shares
+        .track(&room, &recipient, EventKind::Open, None)
+        .await
+    {
         return internal(e);
     }
     room_view(&s, &room, format!("/r/{token}"), &q.listing(), false)
@@ -317,7 +323,12 @@ pub(crate) async fn consent(
     };
     match s
         .shares
-        .accept_consent(&room, &recipient, form.policy.is_some(), form.terms.is_some())
+        .accept_consent(
+            &room,
+            &recipient,
+            form.policy.is_some(),
+            form.terms.is_some(),
+        )
         .await
     {
         Ok(()) => secure(Redirect::to(&format!("/r/{token}")).into_response()),
@@ -390,9 +401,17 @@ async fn send_file(
     // A file shown inline runs no script, whatever its type (SVG, HTML).
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"),
+        HeaderValue::from_static(
+            "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'",
+        ),
     );
-    secure((headers, Body::from_stream(ReaderStream::with_capacity(f, 64 * 1024))).into_response())
+    secure(
+        (
+            headers,
+            Body::from_stream(ReaderStream::with_capacity(f, 64 * 1024)),
+        )
+            .into_response(),
+    )
 }
 
 /// `GET /r/{token}/files/{file_id}`: the file inline; records `view`.
@@ -456,7 +475,10 @@ pub(crate) async fn zip(
         entries.push(ZipEntry { name, path });
     }
     let mut headers = HeaderMap::new();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/zip"),
+    );
     headers.insert(
         header::CONTENT_DISPOSITION,
         disposition("attachment", &format!("{}.zip", safe_zip_name(&room.title))),
@@ -467,7 +489,13 @@ pub(crate) async fn zip(
 fn safe_zip_name(title: &str) -> String {
     let t: String = title
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == ' ' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == ' ' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     if t.trim().is_empty() {
         "Unterlagen".to_owned()
@@ -488,9 +516,15 @@ pub(crate) async fn preview(
         Ok(r) => r,
         Err(e) => return immohub_api::ApiError::from(e).into_response(),
     };
-    room_view(&s, &room, format!("/staff/v1/rooms/{id}/preview"), &q.listing(), true)
-        .await
-        .unwrap_or_else(internal)
+    room_view(
+        &s,
+        &room,
+        format!("/staff/v1/rooms/{id}/preview"),
+        &q.listing(),
+        true,
+    )
+    .await
+    .unwrap_or_else(internal)
 }
 
 /// `GET /shares/logo`: the company's logo (SHR-5).
@@ -513,7 +547,10 @@ pub(crate) async fn logo(State(s): State<SharesState>) -> Response {
             [
                 (header::CONTENT_TYPE, kind),
                 (header::CACHE_CONTROL, "public, max-age=3600"),
-                (header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'; style-src 'unsafe-inline'"),
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    "sandbox; default-src 'none'; style-src 'unsafe-inline'",
+                ),
             ],
             bytes,
         )

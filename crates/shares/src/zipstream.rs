@@ -77,7 +77,9 @@ pub fn unique_names(names: impl IntoIterator<Item = String>) -> Vec<String> {
                 return clean;
             }
             let (stem, ext) = match clean.rsplit_once('.') {
-                Some((s, e)) if !s.is_empty() && !e.contains('/') => (s.to_owned(), format!(".{e}")),
+                Some((s, e)) if !s.is_empty() && !e.contains('/') => {
+                    (s.to_owned(), format!(".{e}"))
+                }
                 _ => (clean.clone(), String::new()),
             };
             let mut n = 2;
@@ -109,7 +111,8 @@ pub fn zip_stream(entries: Vec<ZipEntry>) -> impl Stream<Item = std::io::Result<
                 .large_file(true);
             for e in entries {
                 let mut file = std::fs::File::open(&e.path)?;
-                zip.start_file(e.name, options).map_err(std::io::Error::other)?;
+                zip.start_file(e.name, options)
+                    .map_err(std::io::Error::other)?;
                 std::io::copy(&mut file, &mut zip)?;
             }
             let mut inner = zip.finish().map_err(std::io::Error::other)?.into_inner();
@@ -129,12 +132,24 @@ mod tests {
     #[test]
     fn names_are_unique_and_cannot_escape() {
         let names = unique_names(
-            ["a/plan.pdf", "a/plan.pdf", "../../etc/passwd", "a/plan.pdf", "/x"]
-                .map(String::from),
+            [
+                "a/plan.pdf",
+                "a/plan.pdf",
+                "../../etc/passwd",
+                "a/plan.pdf",
+                "/x",
+            ]
+            .map(String::from),
         );
         assert_eq!(
             names,
-            ["a/plan.pdf", "a/plan (2).pdf", "etc/passwd", "a/plan (3).pdf", "x"]
+            [
+                "a/plan.pdf",
+                "a/plan (2).pdf",
+                "etc/passwd",
+                "a/plan (3).pdf",
+                "x"
+            ]
         );
     }
 }

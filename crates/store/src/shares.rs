@@ -30,6 +30,7 @@ pub struct StaffUser {
 
 /// Consent settings of a room (SHR-4).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ConsentSettings {
     /// The recipient must accept the cancellation policy (and the terms, when given) before
     /// anything of the room is shown.
@@ -312,8 +313,12 @@ pub trait ShareStore: Send + Sync {
     /// The recipient whose token hashes to `token_hash` (active or not: the caller checks).
     async fn recipient_by_token_hash(&self, token_hash: &str) -> Result<Option<Recipient>>;
     /// Gives the recipient a new token (the old link stops working).
-    async fn set_recipient_token(&self, id: i64, token_hash: &str, at: DateTime<Utc>)
-    -> Result<bool>;
+    async fn set_recipient_token(
+        &self,
+        id: i64,
+        token_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool>;
     /// Revokes (`Some(time)`) or restores (`None`) a recipient's access (SHR-8).
     async fn set_recipient_revoked(
         &self,

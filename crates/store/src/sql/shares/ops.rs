@@ -8,8 +8,8 @@ use sqlx::{FromRow, Pool};
 
 use super::{Db, begin_write};
 use crate::shares::{
-    Consent, ConsentSettings, EventCounts, EventFilter, EventKind, Folder, NewEvent,
-    NewRecipient, NewRoom, NewShareFile, Recipient, Room, ShareEvent, ShareFile, StaffUser,
+    Consent, ConsentSettings, EventCounts, EventFilter, EventKind, Folder, NewEvent, NewRecipient,
+    NewRoom, NewShareFile, Recipient, Room, ShareEvent, ShareFile, StaffUser,
 };
 use crate::sql::common::{limit, ts};
 use crate::{Result, StoreError};
@@ -97,11 +97,11 @@ pub(crate) async fn staff_by_key_hash(
 }
 
 pub(crate) async fn staff_list(pool: &Pool<Db>) -> Result<Vec<StaffUser>> {
-    Ok(
-        sqlx::query_as(&format!("SELECT {STAFF_COLS} FROM staff_users ORDER BY name"))
-            .fetch_all(pool)
-            .await?,
-    )
+    Ok(sqlx::query_as(&format!(
+        "SELECT {STAFF_COLS} FROM staff_users ORDER BY name"
+    ))
+    .fetch_all(pool)
+    .await?)
 }
 
 pub(crate) async fn revoke_staff(pool: &Pool<Db>, name: &str, at: DateTime<Utc>) -> Result<bool> {
@@ -149,12 +149,12 @@ pub(crate) async fn create_room(pool: &Pool<Db>, r: &NewRoom) -> Result<Room> {
 }
 
 pub(crate) async fn room(pool: &Pool<Db>, id: i64) -> Result<Option<Room>> {
-    Ok(
-        sqlx::query_as(&format!("SELECT {ROOM_COLS} FROM share_rooms WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(pool)
-            .await?,
-    )
+    Ok(sqlx::query_as(&format!(
+        "SELECT {ROOM_COLS} FROM share_rooms WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?)
 }
 
 pub(crate) async fn room_by_object(
@@ -221,7 +221,11 @@ pub(crate) async fn add_folder(
     .bind(ts(at))
     .fetch_one(pool)
     .await
-    .map_err(|e| conflict(e, || format!("Ordner „{name}“ gibt es in diesem Raum schon")))
+    .map_err(|e| {
+        conflict(e, || {
+            format!("Ordner „{name}“ gibt es in diesem Raum schon")
+        })
+    })
 }
 
 pub(crate) async fn folders(pool: &Pool<Db>, room_id: i64) -> Result<Vec<Folder>> {
@@ -344,14 +348,13 @@ pub(crate) async fn set_recipient_token(
     token_hash: &str,
     at: DateTime<Utc>,
 ) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE share_recipients SET token_hash = $2, updated_at = $3 WHERE id = $1",
-    )
-    .bind(id)
-    .bind(token_hash)
-    .bind(ts(at))
-    .execute(pool)
-    .await?;
+    let done =
+        sqlx::query("UPDATE share_recipients SET token_hash = $2, updated_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(token_hash)
+            .bind(ts(at))
+            .execute(pool)
+            .await?;
     Ok(done.rows_affected() > 0)
 }
 
@@ -361,14 +364,13 @@ pub(crate) async fn set_recipient_revoked(
     revoked_at: Option<DateTime<Utc>>,
     at: DateTime<Utc>,
 ) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE share_recipients SET revoked_at = $2, updated_at = $3 WHERE id = $1",
-    )
-    .bind(id)
-    .bind(revoked_at.map(ts))
-    .bind(ts(at))
-    .execute(pool)
-    .await?;
+    let done =
+        sqlx::query("UPDATE share_recipients SET revoked_at = $2, updated_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(revoked_at.map(ts))
+            .bind(ts(at))
+            .execute(pool)
+            .await?;
     Ok(done.rows_affected() > 0)
 }
 
@@ -378,14 +380,13 @@ pub(crate) async fn set_recipient_expiry(
     expires_at: Option<DateTime<Utc>>,
     at: DateTime<Utc>,
 ) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE share_recipients SET expires_at = $2, updated_at = $3 WHERE id = $1",
-    )
-    .bind(id)
-    .bind(expires_at.map(ts))
-    .bind(ts(at))
-    .execute(pool)
-    .await?;
+    let done =
+        sqlx::query("UPDATE share_recipients SET expires_at = $2, updated_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(expires_at.map(ts))
+            .bind(ts(at))
+            .execute(pool)
+            .await?;
     Ok(done.rows_affected() > 0)
 }
 
