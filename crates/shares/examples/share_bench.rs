@@ -122,7 +122,13 @@ async fn main() {
             20_000 + i * 1000
         ]))]);
         shares
-            .upload("bench", room.id, Some(folder.id), &format!("Dokument {i:02}.pdf"), body)
+            .upload(
+                "bench",
+                room.id,
+                Some(folder.id),
+                &format!("Dokument {i:02}.pdf"),
+                body,
+            )
             .await
             .unwrap();
     }
@@ -156,7 +162,11 @@ async fn main() {
         ApiState::new(store.clone() as Arc<dyn Store>),
         immohub_shares::routes(Arc::clone(&shares)),
     );
-    tokio::spawn(immohub_api::serve_router(listener, app, std::future::pending()));
+    tokio::spawn(immohub_api::serve_router(
+        listener,
+        app,
+        std::future::pending(),
+    ));
     let static_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let static_url = format!("http://{}/file", static_listener.local_addr().unwrap());
     let static_app =

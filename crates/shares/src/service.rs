@@ -110,7 +110,10 @@ pub struct ActivityPush {
 #[derive(Debug, Clone)]
 pub enum Access {
     /// Valid and active.
-    Granted { recipient: Recipient, room: Room },
+    Granted {
+        recipient: Box<Recipient>,
+        room: Box<Room>,
+    },
     /// Unknown, revoked or expired: all look the same to the client.
     Invalid,
     /// Too many bad tokens from this IP.
@@ -648,7 +651,10 @@ impl Shares {
             return Ok(Access::Invalid);
         }
         let room = self.room(recipient.room_id).await?;
-        Ok(Access::Granted { recipient, room })
+        Ok(Access::Granted {
+            recipient: Box::new(recipient),
+            room: Box::new(room),
+        })
     }
 
     /// Whether the recipient accepted the room's current consent versions (SHR-4).
@@ -747,11 +753,11 @@ impl Shares {
             }
             let mut ids = Vec::with_capacity(events.len());
             for e in &events {
-                if !rooms.contains_key(&e.room_id) {
-                    rooms.insert(e.room_id, self.room(e.room_id).await?);
+                if let std::collections::hash_map::Entry::Vacant(v) = rooms.entry(e.room_id) {
+                    v.insert(self.room(e.room_id).await?);
                 }
-                if !people.contains_key(&e.recipient_id) {
-                    people.insert(e.recipient_id, self.recipient(e.recipient_id).await?);
+                if let std::collections::hash_map::Entry::Vacant(v) = people.entry(e.recipient_id) {
+                    v.insert(self.recipient(e.recipient_id).await?);
                 }
                 let file_name = match e.file_id {
                     Some(f) => match files.get(&(e.room_id, f)) {

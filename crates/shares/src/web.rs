@@ -134,7 +134,7 @@ fn internal(e: ShareError) -> Response {
 /// The recipient and room of a token, or the response to give instead.
 async fn granted(s: &SharesState, token: &str, ip: IpAddr) -> Result<(Recipient, Room), Response> {
     match s.shares.access(token, ip).await {
-        Ok(Access::Granted { recipient, room }) => Ok((recipient, room)),
+        Ok(Access::Granted { recipient, room }) => Ok((*recipient, *room)),
         Ok(Access::Invalid) => Err(invalid(s)),
         Ok(Access::Blocked) => Err(blocked(s)),
         Err(e) => Err(internal(e)),

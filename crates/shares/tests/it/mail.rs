@@ -35,19 +35,19 @@ impl Handler for Inbox {
 /// Decodes quoted-printable soft line breaks and `=XX` escapes (enough for the test).
 fn unqp(s: &str) -> String {
     let s = s.replace("=\r\n", "");
-    let mut out = Vec::new();
     let b = s.as_bytes();
+    let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'=' && i + 2 < b.len() + 1 {
-            if let Ok(v) = u8::from_str_radix(
-                std::str::from_utf8(&b[i + 1..(i + 3).min(b.len())]).unwrap_or(""),
-                16,
-            ) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
+        let hex = b
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        if b[i] == b'='
+            && let Some(v) = hex.and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+            continue;
         }
         out.push(b[i]);
         i += 1;
