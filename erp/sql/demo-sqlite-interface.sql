@@ -43,3 +43,30 @@ CREATE TABLE IF NOT EXISTS immohub_in_prospects (
 );
 CREATE INDEX IF NOT EXISTS immohub_in_prospects_open
     ON immohub_in_prospects (import_status, id);
+
+-- immohub_in_activities: tracking events of share rooms as activities (SHR-7, SHR-10): room
+-- opened, file viewed, file downloaded, first access; per recipient (address) and object.
+--   external_ref   unique ('share-event:<id>'): a repeated push finds the existing row
+--   import_* …     filled by the ERP's import, as for prospects
+CREATE TABLE IF NOT EXISTS immohub_in_activities (
+    id              INTEGER PRIMARY KEY,
+    external_ref    TEXT NOT NULL UNIQUE,
+    technical_user  TEXT NOT NULL CHECK (technical_user <> ''),
+    activity_type   TEXT NOT NULL,   -- immocloud_open, immocloud_view, immocloud_download, immocloud_first_access
+    occurred_at     TEXT NOT NULL,   -- UTC 'YYYY-MM-DD HH:MM:SS'
+    written_at      TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%S', 'now')),
+    object_kind     TEXT NOT NULL,   -- property, unit, listing
+    object_id       TEXT NOT NULL,
+    room_title      TEXT NOT NULL,
+    recipient_kind  TEXT NOT NULL,   -- person, prospect, address
+    recipient_ref   TEXT,            -- person's composite ID or inbox item
+    recipient_name  TEXT NOT NULL,
+    recipient_email TEXT,
+    file_name       TEXT,
+    description     TEXT NOT NULL,
+    import_status   TEXT NOT NULL DEFAULT 'neu',
+    import_message  TEXT,
+    imported_at     TEXT
+);
+CREATE INDEX IF NOT EXISTS immohub_in_activities_open
+    ON immohub_in_activities (import_status, id);

@@ -322,3 +322,27 @@ CREATE TABLE immohub_in_prospects (
     imported_at    DATETIME(6),
     KEY immohub_in_prospects_open (import_status, id)
 ) DEFAULT CHARSET = utf8mb4;
+
+-- Interface table for share-room tracking (SHR-7, SHR-10): one activity per event, unique by
+-- external_ref ('share-event:<id>'). Times UTC. Give immohub's database user INSERT and SELECT.
+CREATE TABLE immohub_in_activities (
+    id              BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    external_ref    VARCHAR(255) NOT NULL UNIQUE,
+    technical_user  VARCHAR(20) NOT NULL CHECK (technical_user <> ''),
+    activity_type   VARCHAR(40) NOT NULL,
+    occurred_at     DATETIME(6) NOT NULL,
+    written_at      DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    object_kind     VARCHAR(20) NOT NULL,
+    object_id       VARCHAR(100) NOT NULL,
+    room_title      VARCHAR(200) NOT NULL,
+    recipient_kind  VARCHAR(20) NOT NULL,
+    recipient_ref   VARCHAR(255),
+    recipient_name  VARCHAR(200) NOT NULL,
+    recipient_email VARCHAR(200),
+    file_name       VARCHAR(200),
+    description     TEXT NOT NULL,
+    import_status   VARCHAR(20) NOT NULL DEFAULT 'neu',
+    import_message  TEXT,
+    imported_at     DATETIME(6),
+    KEY immohub_in_activities_open (import_status, id)
+) DEFAULT CHARSET = utf8mb4;

@@ -8,7 +8,7 @@
 //!
 //! | code           | status | when                                                     |
 //! |----------------|--------|----------------------------------------------------------|
-//! | `unauthorized` | 401    | API key missing or unknown                               |
+//! | `unauthorized` | 401    | API key (or, on `/staff/v1`, staff key) missing or unknown |
 //! | `not_found`    | 404    | unknown feed, feed not in the profile, record or run     |
 //! | `bad_request`  | 400    | a parameter or the body is invalid (`field` names it)    |
 //! | `conflict`     | 409    | e.g. acknowledging past the end of a feed, an idempotency key reused for other content |
@@ -33,6 +33,9 @@ pub enum ApiError {
     /// No API key, or one that belongs to no connection (401).
     #[error("API-Schlüssel fehlt oder ist ungültig")]
     Unauthorized,
+    /// No staff key, or one of no active staff account (401, code `unauthorized`).
+    #[error("Mitarbeiter-Schlüssel fehlt oder ist ungültig")]
+    StaffUnauthorized,
     /// The addressed feed, record or run does not exist for this connection (404).
     #[error("{message}")]
     NotFound {
@@ -147,7 +150,7 @@ impl ApiError {
     /// The HTTP status of this error.
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized | ApiError::StaffUnauthorized => StatusCode::UNAUTHORIZED,
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Conflict { .. } | ApiError::RunInProgress { .. } => StatusCode::CONFLICT,
@@ -160,7 +163,7 @@ impl ApiError {
     /// The stable machine-readable code of this error.
     pub fn code(&self) -> &'static str {
         match self {
-            ApiError::Unauthorized => "unauthorized",
+            ApiError::Unauthorized | ApiError::StaffUnauthorized => "unauthorized",
             ApiError::NotFound { .. } => "not_found",
             ApiError::BadRequest { .. } => "bad_request",
             ApiError::Conflict { .. } => "conflict",
@@ -178,6 +181,14 @@ impl ApiError {
                  „Authorization: Bearer <Schlüssel>“ oder „X-API-Key: <Schlüssel>“.",
                 "API key missing or invalid. Send it as \"Authorization: Bearer <key>\" \
                  or \"X-API-Key: <key>\".",
+                None,
+            ),
+            ApiError::StaffUnauthorized => (
+                "Mitarbeiter-Schlüssel fehlt oder ist ungültig. Senden Sie ihn als \
+                 „Authorization: Bearer <Schlüssel>“ oder „X-Staff-Key: <Schlüssel>“ \
+                 (`immohub staff add NAME`).",
+                "Staff key missing or invalid. Send it as \"Authorization: Bearer <key>\" \
+                 or \"X-Staff-Key: <key>\" (`immohub staff add NAME`).",
                 None,
             ),
             ApiError::NotFound {

@@ -13,6 +13,8 @@
 //! * `POST /v1/prospects` (header `Idempotency-Key`), `GET /v1/prospects/{id}`,
 //!   `GET /v1/prospects`: prospects sent in, kept in the inbox and written into the ERP
 //!   (PRO-1, PRO-2, GEN-3, GEN-11).
+//! * `GET /staff/v1/reviews`, `POST /staff/v1/reviews/{id}` (staff key): the duplicate
+//!   check's review list (PRO-3).
 //! * `POST /v1/hooks/melon`: prospects pushed as melon-style applicant events (PRO-2).
 //! * `GET /v1/runs?from=&to=`, `GET /v1/runs/last`, `GET /v1/runs/{id}`: the protocol, with
 //!   the last run at a glance (GEN-7).
@@ -36,7 +38,9 @@ mod openapi;
 mod params;
 pub mod prospects;
 pub mod records;
+pub mod reviews;
 pub mod runs;
+mod staff;
 pub mod webhooks;
 
 use std::future::Future;
@@ -58,6 +62,7 @@ use utoipa::ToSchema;
 pub use auth::{Caller, hash_api_key};
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use openapi::openapi;
+pub use staff::{Staff, hash_staff_key};
 
 /// What every handler shares: the hub store and, optionally, the run launcher.
 #[derive(Clone)]
@@ -146,6 +151,8 @@ pub fn router_with(state: ApiState, extra: Router) -> Router {
         )
         .route("/v1/prospects/{id}", get(prospects::status))
         .route("/v1/hooks/melon", post(melon::hook))
+        .route("/staff/v1/reviews", get(reviews::list))
+        .route("/staff/v1/reviews/{id}", post(reviews::decide))
         .fallback(not_found)
         .with_state(state);
     with_tracing(api.merge(extra))
@@ -193,9 +200,13 @@ pub async fn serve_router(
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "Partner-API bereit");
     }
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    // With the client address (share pages rate-limit bad link tokens per IP).
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Answer of `GET /health`.

@@ -42,6 +42,8 @@ use crate::runs::{LastRun, RunCounts, RunDetail, RunList, RunOut, RunStarted, Ru
         crate::prospects::status,
         crate::prospects::list,
         crate::melon::hook,
+        crate::reviews::list,
+        crate::reviews::decide,
         crate::health,
     ),
     components(schemas(
@@ -72,6 +74,9 @@ use crate::runs::{LastRun, RunCounts, RunDetail, RunList, RunOut, RunStarted, Ru
         RunStarted,
         crate::Health,
         crate::melon::Ignored,
+        crate::reviews::ReviewOut,
+        crate::reviews::ReviewList,
+        crate::reviews::DecisionIn,
         crate::webhooks::NewWebhook,
         crate::webhooks::WebhookOut,
         crate::webhooks::WebhookCreated,

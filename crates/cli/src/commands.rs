@@ -283,6 +283,7 @@ pub async fn serve(config_path: &Path, a: &ServeArgs) -> anyhow::Result<()> {
         cipher: app.cipher.clone(),
     });
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    let stopped_shares = stopped.clone();
     // Push delivery to webhook endpoints, and write-back of prospects into the ERP, next to
     // the partner API.
     let delivery = crate::delivery::spawn(
@@ -311,7 +312,25 @@ pub async fn serve(config_path: &Path, a: &ServeArgs) -> anyhow::Result<()> {
     let state = immohub_api::ApiState::new(app.store.clone() as Arc<dyn Store>)
         .with_vault(vault)
         .with_launcher(Arc::new(launcher) as Arc<dyn RunLauncher>);
-    immohub_api::serve(listener, state, async move {
+    // Share rooms (immoCloud): staff API and recipient pages next to the partner API; the
+    // ERP receives the tracking as activities when asked or, if configured, automatically.
+    let shares = match crate::shares::service(&app, true).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("Datenräume ohne ERP-Aktivitäten: {e:#}");
+            crate::shares::service(&app, false).await?
+        }
+    };
+    let shares = Arc::new(shares);
+    if app.config.shares.auto_push_activities {
+        crate::shares::spawn_push(
+            Arc::clone(&shares),
+            app.config.shares.push_interval_secs,
+            stopped_shares,
+        );
+    }
+    let app_router = immohub_api::router_with(state, immohub_shares::routes(shares));
+    immohub_api::serve_router(listener, app_router, async move {
         shutdown_signal().await;
         let _ = stop.send(true);
     })

@@ -42,6 +42,12 @@ pub struct Config {
     /// thresholds `upper`/`lower`, `mode = "fuzzy" | "legacy_exact"`; see docs/MATCHING.md.
     #[serde(default)]
     pub matching: immohub_matching::MatchConfig,
+    /// Share rooms (immoCloud): company name, logo, public URL, limits (`[shares]`).
+    #[serde(default)]
+    pub shares: immohub_shares::SharesConfig,
+    /// SMTP for sending share links (`[mail]`); absent: no e-mail.
+    #[serde(default)]
+    pub mail: Option<immohub_shares::mail::MailSettings>,
     /// Partner connections, `[[partner]]` tables.
     #[serde(default, rename = "partner")]
     pub partners: Vec<PartnerEntry>,

@@ -13,6 +13,7 @@ mod progress;
 mod review;
 mod schedules;
 mod secrets;
+pub mod shares;
 mod vault;
 
 use std::path::PathBuf;
@@ -90,6 +91,17 @@ pub enum Command {
     Review {
         #[command(subcommand)]
         command: review::ReviewCommand,
+    },
+    /// Mitarbeiterkonten mit eigenem Schlüssel für die Mitarbeiter-API (/staff/v1).
+    Staff {
+        #[command(subcommand)]
+        command: shares::StaffCommand,
+    },
+    /// Datenräume (immoCloud): Räume, Ordner, Dateien, Empfänger, Links, Zugriffe
+    /// (SHR-1..SHR-10).
+    Shares {
+        #[command(subcommand)]
+        command: shares::SharesCommand,
     },
     /// Benchmarks, die Kennzahlen ausgeben.
     Bench {
@@ -343,6 +355,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         },
         Command::DemoErp { command } => demo_office::run(&cli.config, command).await,
         Command::Review { command } => review::run(&cli.config, command).await,
+        Command::Staff { command } => shares::staff(&cli.config, &command).await,
+        Command::Shares { command } => shares::run(&cli.config, &command).await,
         Command::Bench {
             command: BenchCommand::Stammdaten(a),
         } => bench::stammdaten(&a).await,

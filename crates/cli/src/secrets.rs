@@ -266,7 +266,7 @@ fn check_name(name: &str) -> anyhow::Result<()> {
 
 /// Reads a value twice (GEN-5): without echo from the terminal, or as two lines of standard
 /// input when that is no terminal. Both must match and not be empty.
-fn read_twice(prompt: &str) -> anyhow::Result<Zeroizing<String>> {
+pub(crate) fn read_twice(prompt: &str) -> anyhow::Result<Zeroizing<String>> {
     let stdin = std::io::stdin();
     let (first, second) = if stdin.is_terminal() {
         let first = Zeroizing::new(

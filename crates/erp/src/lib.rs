@@ -8,10 +8,13 @@
 //! - [`interface`] lists the columns each view must return (`docs/ERP-INTERFACE.md`).
 //! - [`ErpSink`] writes what partners send into the ERP's interface tables
 //!   (`immohub_in_prospects`), idempotently by `external_ref`, with the technical user (GEN-3).
+//! - [`activities`]: tracking events of share rooms as ERP activities
+//!   (`immohub_in_activities`, SHR-7/SHR-10), idempotent by `external_ref` as well.
 //! - [`create_demo`] builds the demo ERP, a SQLite database with the interface views and tables.
 //!
 //! Only this crate speaks to an ERP database.
 
+pub mod activities;
 mod convert;
 pub mod demo;
 mod error;

@@ -121,7 +121,9 @@ pub struct SinkWrite {
     pub inserted: bool,
 }
 
-enum Pool {
+/// The connection pool of an [`ErpSink`] (crate-visible for the other interface tables,
+/// e.g. `activities`).
+pub(crate) enum Pool {
     Sqlite(Arc<SqliteTarget>),
     Postgres(PgPool),
     MySql(MySqlPool),
@@ -129,8 +131,8 @@ enum Pool {
 
 /// A connection to the ERP database for writing its interface tables.
 pub struct ErpSink {
-    backend: Backend,
-    pool: Pool,
+    pub(crate) backend: Backend,
+    pub(crate) pool: Pool,
 }
 
 impl fmt::Debug for ErpSink {

@@ -12,6 +12,7 @@ mod model;
 mod outbox;
 mod schedules;
 mod secrets;
+mod shares;
 mod sql;
 
 pub use environments::*;
@@ -20,6 +21,7 @@ pub use model::*;
 pub use outbox::*;
 pub use schedules::*;
 pub use secrets::*;
+pub use shares::*;
 pub use sql::{SqlStore, open};
 
 use async_trait::async_trait;
@@ -48,7 +50,15 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// The hub store. Every method is one transaction unless it says otherwise.
 #[async_trait]
 pub trait Store:
-    OutboxStore + SecretStore + EnvironmentStore + InboxStore + ScheduleStore + Send + Sync + 'static
+    OutboxStore
+    + SecretStore
+    + EnvironmentStore
+    + InboxStore
+    + ScheduleStore
+    + ShareStore
+    + Send
+    + Sync
+    + 'static
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

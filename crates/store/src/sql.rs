@@ -13,6 +13,7 @@ mod outbox;
 mod postgres;
 mod schedules;
 mod secrets;
+mod shares;
 mod sqlite;
 
 use std::str::FromStr;

@@ -336,3 +336,158 @@ async fn pro_2_openapi_documents_the_prospect_endpoints() {
     assert_eq!(required, ["unit_id", "surname"]);
     app.stop().await;
 }
+
+fn melon_event(id: &str, last_name: Option<&str>) -> Value {
+    let mut applicant = json!({
+        "salutation": "MRS", "firstName": "Erika", "birthDate": "1985-02-28",
+        "email": "erika@example.org", "unknownField": {"nested": true},
+        "address": {"street": "Elbchaussee", "houseNumber": "12a", "zipCode": "22763",
+                    "city": "Hamburg", "countryCode": "DE"}
+    });
+    if let Some(l) = last_name {
+        applicant["lastName"] = json!(l);
+    }
+    json!({"id": id, "type": "applicant.created", "created": "2026-11-28T09:12:00Z",
+           "data": {"listing": {"externalId": "1/1/1/3"}, "applicant": applicant}})
+}
+
+#[tokio::test]
+async fn pro_2_melon_hook_stores_applicants_once_and_names_the_senders_fields() {
+    let app = app().await;
+    let hook = |body: Value| {
+        let r = app
+            .req(Method::POST, "/v1/hooks/melon", Some(KEY_IN))
+            .json(&body);
+        send(r)
+    };
+    let (status, body) = hook(melon_event("evt_1", Some("Müller"))).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["id"].as_i64().unwrap();
+    let (status, again) = hook(melon_event("evt_1", Some("Müller"))).await;
+    assert_eq!(status, StatusCode::OK, "the same event is the same prospect");
+    assert_eq!(again["id"].as_i64(), Some(id));
+    let item = app.store.inbox_item(CONN_IN, id).await.unwrap().unwrap();
+    assert_eq!(item.source, "melon");
+    assert_eq!(item.payload["surname"], "Müller");
+    assert_eq!(item.payload["salutation"], "Frau");
+    assert_eq!(item.payload["address"]["postal_code"], "22763");
+
+    let (status, body) = hook(melon_event("evt_2", None)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_error(&body, "unprocessable", Some("data.applicant.lastName"));
+
+    let (status, body) = hook(json!({"id": "evt_3", "type": "listing.viewed"})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(body["ignored"], true);
+
+    let mut no_id = melon_event("", Some("Müller"));
+    no_id.as_object_mut().unwrap().remove("id");
+    let (status, body) = hook(no_id).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_error(&body, "bad_request", Some("id"));
+}
+
+#[tokio::test]
+async fn pro_3_review_list_api_for_staff_only() {
+    let app = app().await;
+    let staff_key = "staff-key-5f1e";
+    app.store
+        .create_staff(
+            "anna",
+            None,
+            &immohub_api::hash_staff_key(staff_key),
+            at("2026-11-28T08:00:00Z"),
+        )
+        .await
+        .unwrap();
+    let (status, body) = post(&app, Some(KEY_IN), Some("twin-1"), &prospect()).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["id"].as_i64().unwrap();
+    // The write-back found it uncertain.
+    let run_id = app
+        .store
+        .start_run(&NewRun {
+            use_case: "interessenten".to_owned(),
+            connection: CONN_IN.to_owned(),
+            direction: "partner_to_erp".to_owned(),
+            trigger: "manual".to_owned(),
+            started_at: at("2026-11-28T09:00:00Z"),
+        })
+        .await
+        .unwrap();
+    let claimed = app
+        .store
+        .claim_inbox(
+            InboxKind::Prospect,
+            None,
+            "w",
+            10,
+            Duration::minutes(5),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    let now = chrono::Utc::now();
+    assert!(
+        app.store
+            .finish_inbox(&InboxDone {
+                id,
+                holder: "w".to_owned(),
+                run_id,
+                result: InboxResult::Review(immohub_store::NewReview {
+                    client_no: "1".to_owned(),
+                    candidates: json!([{"person_id": "100007", "score": 0.78, "reasons": []}]),
+                    summary: "Dublettenprüfung unsicher".to_owned(),
+                }),
+                at: now,
+                outcome: Outcome {
+                    run_id,
+                    connection: CONN_IN.to_owned(),
+                    feed: FeedKind::Prospect,
+                    erp_key: format!("{CONN_IN}:twin-1"),
+                    partner_id: Some("twin-1".to_owned()),
+                    status: RecordStatus::Skipped,
+                    reason: None,
+                    rule: Some("PRO-3".to_owned()),
+                    at: now,
+                },
+                counts: Counts::default(),
+            })
+            .await
+            .unwrap()
+    );
+    // Partners see the status, not the list.
+    let (_, body) = app.get(&format!("/v1/prospects/{id}"), Some(KEY_IN)).await;
+    assert_eq!(body["status"], "review");
+    let (status, _) = app.get("/staff/v1/reviews", Some(KEY_IN)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "partner keys do not work here");
+    let (status, _) = app.get("/staff/v1/reviews", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let (status, body) = app.get("/staff/v1/reviews", Some(staff_key)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let reviews = body["reviews"].as_array().unwrap();
+    assert_eq!(reviews.len(), 1);
+    assert_eq!(reviews[0]["id"].as_i64(), Some(id));
+    assert_eq!(reviews[0]["status"], "open");
+    assert_eq!(reviews[0]["prospect"]["surname"], "Mustermann");
+
+    let decide = |body: Value| {
+        send(
+            app.req(Method::POST, &format!("/staff/v1/reviews/{id}"), Some(staff_key))
+                .json(&body),
+        )
+    };
+    let (status, body) = decide(json!({"decision": "link"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_error(&body, "unprocessable", Some("person_no"));
+    let (status, body) = decide(json!({"decision": "link", "person_no": "100007"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "link");
+    assert_eq!(body["decided_by"], "anna");
+    let (status, _) = decide(json!({"decision": "new"})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (_, body) = app.get(&format!("/v1/prospects/{id}"), Some(KEY_IN)).await;
+    assert_eq!(body["status"], "received", "due again");
+}

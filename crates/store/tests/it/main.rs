@@ -20,4 +20,5 @@ mod open;
 mod rules;
 mod schedules;
 mod secrets;
+mod shares;
 mod story;
