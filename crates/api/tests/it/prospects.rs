@@ -364,7 +364,11 @@ async fn pro_2_melon_hook_stores_applicants_once_and_names_the_senders_fields() 
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let id = body["id"].as_i64().unwrap();
     let (status, again) = hook(melon_event("evt_1", Some("Müller"))).await;
-    assert_eq!(status, StatusCode::OK, "the same event is the same prospect");
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the same event is the same prospect"
+    );
     assert_eq!(again["id"].as_i64(), Some(id));
     let item = app.store.inbox_item(CONN_IN, id).await.unwrap().unwrap();
     assert_eq!(item.source, "melon");
@@ -461,7 +465,11 @@ async fn pro_3_review_list_api_for_staff_only() {
     let (_, body) = app.get(&format!("/v1/prospects/{id}"), Some(KEY_IN)).await;
     assert_eq!(body["status"], "review");
     let (status, _) = app.get("/staff/v1/reviews", Some(KEY_IN)).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "partner keys do not work here");
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "partner keys do not work here"
+    );
     let (status, _) = app.get("/staff/v1/reviews", None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
@@ -475,8 +483,12 @@ async fn pro_3_review_list_api_for_staff_only() {
 
     let decide = |body: Value| {
         send(
-            app.req(Method::POST, &format!("/staff/v1/reviews/{id}"), Some(staff_key))
-                .json(&body),
+            app.req(
+                Method::POST,
+                &format!("/staff/v1/reviews/{id}"),
+                Some(staff_key),
+            )
+            .json(&body),
         )
     };
     let (status, body) = decide(json!({"decision": "link"})).await;
