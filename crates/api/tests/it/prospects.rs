@@ -5,7 +5,7 @@ use chrono::Duration;
 use immohub_domain::profile::FeedKind;
 use immohub_store::{
     Connection, Counts, InboxDone, InboxKind, InboxResult, InboxStore, NewRun, Outcome,
-    RecordStatus, Store,
+    RecordStatus, ShareStore, Store,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
