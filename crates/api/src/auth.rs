@@ -21,6 +21,12 @@ pub fn hash_api_key(key: &str) -> String {
 
 /// The API key of a request: `Authorization: Bearer <key>`, else `X-API-Key: <key>`.
 fn api_key(headers: &HeaderMap) -> Option<&str> {
+    request_key(headers, "x-api-key")
+}
+
+/// A key from `Authorization: Bearer <key>`, else from the header `fallback`; blank counts as
+/// missing. Shared by partner keys and staff keys (`staff.rs`).
+pub(crate) fn request_key<'a>(headers: &'a HeaderMap, fallback: &str) -> Option<&'a str> {
     let bearer = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -30,7 +36,7 @@ fn api_key(headers: &HeaderMap) -> Option<&str> {
         });
     let key = bearer.or_else(|| {
         headers
-            .get("x-api-key")
+            .get(fallback)
             .and_then(|v| v.to_str().ok())
             .map(str::trim)
     })?;

@@ -10,25 +10,12 @@ use axum::http::request::Parts;
 use immohub_store::StaffUser;
 
 use crate::ApiState;
-use crate::auth::hash_api_key;
+use crate::auth::{hash_api_key, request_key};
 use crate::error::ApiError;
 
 /// The staff key of a request: `Authorization: Bearer <key>`, else `X-Staff-Key: <key>`.
 fn staff_key(headers: &HeaderMap) -> Option<&str> {
-    let bearer = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            let (scheme, key) = v.trim().split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then(|| key.trim())
-        });
-    let key = bearer.or_else(|| {
-        headers
-            .get("x-staff-key")
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-    })?;
-    (!key.is_empty()).then_some(key)
+    request_key(headers, "x-staff-key")
 }
 
 /// The SHA-256 of a staff key (lowercase hex), the form in which staff keys are stored.

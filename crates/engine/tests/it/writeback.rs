@@ -614,6 +614,25 @@ impl Env {
     }
 }
 
+impl Env {
+    /// A manual run with the duplicate check.
+    async fn run_with(
+        &self,
+        dups: &immohub_engine::duplicates::DuplicateCheck,
+    ) -> immohub_engine::stammdaten::RunSummary {
+        run_interessenten(
+            &self.store,
+            &self.sink,
+            Some(dups),
+            &self.partner,
+            &self.clock,
+            &self.opts("w"),
+        )
+        .await
+        .unwrap()
+    }
+}
+
 fn check(config: immohub_matching::MatchConfig) -> immohub_engine::duplicates::DuplicateCheck {
     immohub_engine::duplicates::DuplicateCheck::new(config).unwrap()
 }
@@ -632,16 +651,7 @@ async fn pro_3_existing_person_typed_differently_is_linked_not_created() {
     )
     .await;
     let dups = check(immohub_matching::MatchConfig::default());
-    let s = run_interessenten(
-        &e.store,
-        &e.sink,
-        Some(&dups),
-        &e.partner,
-        &e.clock,
-        &e.opts("w"),
-    )
-    .await
-    .unwrap();
+    let s = e.run_with(&dups).await;
     assert_eq!((s.counts.sent, s.counts.skipped), (1, 0), "{s:?}");
     let rows = e.match_columns().await;
     assert_eq!(rows.len(), 1);
@@ -664,16 +674,7 @@ async fn pro_3_legacy_exact_mode_misses_what_the_matcher_finds() {
     )
     .await;
     let dups = check(immohub_matching::MatchConfig::legacy());
-    run_interessenten(
-        &e.store,
-        &e.sink,
-        Some(&dups),
-        &e.partner,
-        &e.clock,
-        &e.opts("w"),
-    )
-    .await
-    .unwrap();
+    e.run_with(&dups).await;
     let rows = e.match_columns().await;
     assert_eq!(
         rows[0].1, None,
@@ -696,16 +697,7 @@ async fn pro_3_uncertain_match_waits_for_review_then_is_written_with_the_decisio
         )
         .await;
     let dups = check(immohub_matching::MatchConfig::default());
-    let s = run_interessenten(
-        &e.store,
-        &e.sink,
-        Some(&dups),
-        &e.partner,
-        &e.clock,
-        &e.opts("w"),
-    )
-    .await
-    .unwrap();
+    let s = e.run_with(&dups).await;
     assert_eq!((s.counts.sent, s.counts.skipped), (0, 1), "{s:?}");
     assert!(e.match_columns().await.is_empty(), "nothing written yet");
     assert_eq!(e.item(id).await.status, InboxStatus::Review);
@@ -719,16 +711,7 @@ async fn pro_3_uncertain_match_waits_for_review_then_is_written_with_the_decisio
     assert_eq!(outcomes[0].rule.as_deref(), Some("PRO-3"));
     // Listed as open; a second run leaves it alone.
     assert_eq!(e.store.reviews(None, true, 10).await.unwrap().len(), 1);
-    let s = run_interessenten(
-        &e.store,
-        &e.sink,
-        Some(&dups),
-        &e.partner,
-        &e.clock,
-        &e.opts("w"),
-    )
-    .await
-    .unwrap();
+    let s = e.run_with(&dups).await;
     assert_eq!(s.counts.read, 0);
 
     // Staff decide: it is that person after all.
@@ -749,16 +732,7 @@ async fn pro_3_uncertain_match_waits_for_review_then_is_written_with_the_decisio
         "decided once"
     );
     assert!(e.store.reviews(None, true, 10).await.unwrap().is_empty());
-    let s = run_interessenten(
-        &e.store,
-        &e.sink,
-        Some(&dups),
-        &e.partner,
-        &e.clock,
-        &e.opts("w"),
-    )
-    .await
-    .unwrap();
+    let s = e.run_with(&dups).await;
     assert_eq!(s.counts.sent, 1, "{s:?}");
     let rows = e.match_columns().await;
     assert_eq!(rows[0].1.as_deref(), Some(p.person_no.as_str()));
@@ -777,16 +751,7 @@ async fn pro_3_nobody_similar_gives_a_new_person() {
     )
     .await;
     let dups = check(immohub_matching::MatchConfig::default());
-    run_interessenten(
-        &e.store,
-        &e.sink,
-        Some(&dups),
-        &e.partner,
-        &e.clock,
-        &e.opts("w"),
-    )
-    .await
-    .unwrap();
+    e.run_with(&dups).await;
     let rows = e.match_columns().await;
     assert_eq!(rows[0].1, None);
     assert!(
