@@ -3,7 +3,8 @@
 //! SQLite is read with rusqlite on a blocking thread rather than through sqlx: sqlx copies every
 //! value (`sqlite3_value_dup`) and hands each row over a channel with a thread wake-up, which
 //! caps a view like `v_units` at about 60,000 rows/s; reading values in place and handing over
-//! batches streams 250,000+ rows/s. Both use the same SQLite library (`libsqlite3-sys`).
+//! batches streams 250,000+ rows/s. Both use the same SQLite library (`libsqlite3-sys`). The
+//! records are built on the reading thread too, so the async side only passes them on.
 //!
 //! Memory stays bounded: at most [`BATCH`] × ([`CHANNEL`] + 2) rows are in flight, and dropping
 //! the stream stops the reading thread at its next batch.
@@ -97,7 +98,9 @@ struct RawBatch {
     cells: Vec<Option<(u32, u32)>>,
 }
 
-type Batch = Result<RawBatch, ErpError>;
+/// The records of one batch, built on the reading thread (parsing keeps the async side busy
+/// enough), or the error that ended the read.
+type Batch = Result<Vec<Result<RawRecord, ErpError>>, ErpError>;
 
 /// Streams the rows of `sql` (with an optional single text parameter) as [`RawRecord`]s.
 pub(crate) fn stream<'a>(
@@ -113,7 +116,8 @@ pub(crate) fn stream<'a>(
         Done,
     }
     let reader = move |tx: mpsc::Sender<Batch>| {
-        if let Err(e) = read(&target, entity, &sql, param.as_deref(), &tx) {
+        let changed = changed_column.as_deref();
+        if let Err(e) = read(&target, entity, &sql, param.as_deref(), changed, &tx) {
             let _ = tx.blocking_send(Err(e));
         }
     };
@@ -134,16 +138,14 @@ pub(crate) fn stream<'a>(
             None => None,
         }
     })
-    .flat_map(move |batch: Batch| match batch {
-        Ok(batch) => {
-            stream::iter(Records::new(entity, changed_column.clone(), batch)).left_stream()
-        }
+    .flat_map(|batch: Batch| match batch {
+        Ok(records) => stream::iter(records).left_stream(),
         Err(e) => stream::once(async move { Err(e) }).right_stream(),
     })
     .boxed()
 }
 
-/// Builds the records of one batch as they are taken.
+/// Builds the records of one batch.
 struct Records {
     entity: ErpEntity,
     changed: Option<usize>,
@@ -152,8 +154,8 @@ struct Records {
 }
 
 impl Records {
-    fn new(entity: ErpEntity, changed_column: Option<String>, batch: RawBatch) -> Self {
-        let changed = changed_column.and_then(|c| batch.names.iter().position(|n| *n == c));
+    fn new(entity: ErpEntity, changed_column: Option<&str>, batch: RawBatch) -> Self {
+        let changed = changed_column.and_then(|c| batch.names.iter().position(|n| n == c));
         Self {
             entity,
             changed,
@@ -198,8 +200,10 @@ fn read(
     entity: ErpEntity,
     sql: &str,
     param: Option<&str>,
+    changed_column: Option<&str>,
     tx: &mpsc::Sender<Batch>,
 ) -> Result<(), ErpError> {
+    let records = |batch| Records::new(entity, changed_column, batch).collect();
     let query_err = |e: rusqlite::Error| ErpError::query(entity, e);
     let conn = target.open().map_err(query_err)?;
     let mut stmt = conn.prepare(sql).map_err(query_err)?;
@@ -235,13 +239,13 @@ fn read(
         if in_batch == BATCH {
             let full = std::mem::replace(&mut batch, new_batch(&names));
             in_batch = 0;
-            if tx.blocking_send(Ok(full)).is_err() {
+            if tx.blocking_send(Ok(records(full))).is_err() {
                 return Ok(()); // the stream was dropped
             }
         }
     }
     if in_batch > 0 {
-        let _ = tx.blocking_send(Ok(batch));
+        let _ = tx.blocking_send(Ok(records(batch)));
     }
     Ok(())
 }
