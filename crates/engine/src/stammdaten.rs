@@ -8,21 +8,20 @@
 //! After a complete read, records the ERP no longer has are deleted at the partner (GEN-10);
 //! after a failed or partial read nothing is deleted.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use futures::StreamExt;
 use immohub_domain::entity::parse_timestamp;
 use immohub_domain::entity::{Entity, readable_key};
-use immohub_domain::hash::content_hash;
+use immohub_domain::hash::{content_hash, json_text_hash};
 use immohub_domain::profile::FeedKind;
 use immohub_domain::rules::{Decision, SyncRules, project};
 use immohub_domain::{ErpEntity, RawRecord};
 use immohub_store::{
-    Batch, Counts, EntityUpsert, FeedOp, NewFeedItem, NewRun, Outcome, RecordState, RecordStatus,
-    RunEnd, RunStatus, Store, StoreError,
+    Batch, Counts, EntityUpsert, FeedOp, JsonText, NewFeedItem, NewRun, Outcome, RecordState,
+    RecordStatus, RunEnd, RunStatus, Store, StoreError,
 };
-use serde_json::Value;
 
 use crate::clock::Clock;
 use crate::config::{PartnerConfig, SyncOptions};
@@ -260,7 +259,8 @@ struct ReadResult {
 struct Row {
     /// `None` when the key columns are missing: such a row is only reported.
     erp_key: Option<String>,
-    parsed: Result<(Entity, String), String>,
+    /// The entity, its content hash and its JSON text (the hash is that of the text).
+    parsed: Result<(Entity, String, JsonText), String>,
 }
 
 impl Ctx<'_> {
@@ -339,15 +339,21 @@ impl Ctx<'_> {
         since: Option<DateTime<Utc>>,
         change_col: &Option<String>,
     ) -> Result<ReadResult, EntityError> {
-        // Reading and parsing (ERP connection) overlap with deciding and writing (store
-        // connection): the reader runs at most two batches ahead, so memory stays bounded.
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Row>>(2);
+        // Reading (ERP connection), parsing and hashing (a blocking thread per batch) overlap
+        // with deciding and writing (store connection): the reader runs at most two batches
+        // ahead, so memory stays bounded.
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<tokio::task::JoinHandle<Vec<Row>>>(2);
         let batch_size = self.opts.batch_size.max(1);
+        let prepare_batch = move |raws: Vec<RawRecord>| {
+            tokio::task::spawn_blocking(move || {
+                raws.iter().map(|raw| prepare(entity, raw)).collect()
+            })
+        };
         let reader = async move {
             let mut max_ts: Option<DateTime<Utc>> = None;
             let mut read_error = None;
             let mut stream = self.erp.rows(entity, since);
-            let mut buf: Vec<Row> = Vec::with_capacity(batch_size);
+            let mut buf: Vec<RawRecord> = Vec::with_capacity(batch_size);
             while let Some(item) = stream.next().await {
                 let raw = match item {
                     Ok(raw) => raw,
@@ -361,35 +367,74 @@ impl Ctx<'_> {
                 {
                     max_ts = Some(max_ts.map_or(ts, |m| m.max(ts)));
                 }
-                buf.push(prepare(entity, &raw));
-                if buf.len() >= batch_size
-                    && tx
-                        .send(std::mem::replace(&mut buf, Vec::with_capacity(batch_size)))
-                        .await
-                        .is_err()
-                {
-                    // The writer stopped (store error); it reports why.
-                    return (max_ts, read_error);
+                buf.push(raw);
+                if buf.len() >= batch_size {
+                    let raws = std::mem::replace(&mut buf, Vec::with_capacity(batch_size));
+                    if tx.send(prepare_batch(raws)).await.is_err() {
+                        // The writer stopped (store error); it reports why.
+                        return (max_ts, read_error);
+                    }
                 }
             }
             if !buf.is_empty() {
-                let _ = tx.send(buf).await;
+                let _ = tx.send(prepare_batch(buf)).await;
             }
             (max_ts, read_error)
         };
+        // Deciding a batch overlaps with writing the one before (the store works on its own
+        // thread meanwhile); batches are still written one after the other, in read order.
         let writer = async move {
             let mut counts = Counts::default();
             let mut keyless = 0;
-            while let Some(rows) = rx.recv().await {
-                let (c, k) = self.apply(entity, feeds, rows).await?;
+            let mut failed = None;
+            // The decided batch still to be written, with the ERP keys it decided.
+            let mut pending: Option<(Batch, HashSet<String>)> = None;
+            let written = |c: Counts, counts: &mut Counts| {
                 self.progress.rows_read(c.read as u64);
-                add(&mut counts, &c);
+                add(counts, &c);
+            };
+            while let Some(prepared) = rx.recv().await {
+                let rows = match prepared.await {
+                    Ok(rows) => rows,
+                    Err(e) => {
+                        // Parsing panicked: the read is incomplete, so nothing is deleted.
+                        failed = Some(format!("Aufbereitung der Zeilen abgebrochen: {e}"));
+                        break;
+                    }
+                };
+                let keys: HashSet<String> = rows.iter().filter_map(|r| r.erp_key.clone()).collect();
+                // A record of the batch being written (a key the ERP delivered twice) is decided
+                // only after that write: its state is about to change.
+                if let Some((b, written_keys)) = pending.take() {
+                    if written_keys.is_disjoint(&keys) {
+                        pending = Some((b, written_keys));
+                    } else {
+                        written(self.write_batch(&b).await?, &mut counts);
+                    }
+                }
+                let previous = pending.take();
+                let write = async {
+                    match &previous {
+                        Some((b, _)) => self.write_batch(b).await.map(Some),
+                        None => Ok(None),
+                    }
+                };
+                let (wrote, decided) = tokio::join!(write, self.decide_batch(entity, feeds, rows));
+                if let Some(c) = wrote? {
+                    written(c, &mut counts);
+                }
+                let (b, k) = decided?;
                 keyless += k;
+                pending = Some((b, keys));
             }
-            Ok::<_, StoreError>((counts, keyless))
+            if let Some((b, _)) = pending.take() {
+                written(self.write_batch(&b).await?, &mut counts);
+            }
+            Ok::<_, StoreError>((counts, keyless, failed))
         };
         let ((max_ts, read_error), written) = tokio::join!(reader, writer);
-        let (counts, keyless) = written?;
+        let (counts, keyless, failed) = written?;
+        let read_error = read_error.or(failed);
         Ok(ReadResult {
             counts,
             max_ts,
@@ -398,14 +443,14 @@ impl Ctx<'_> {
         })
     }
 
-    /// Decides every row of a batch against the partner's current record states and writes
-    /// the batch in one transaction.
-    async fn apply(
+    /// Decides every row of a batch against the partner's current record states: what the
+    /// batch's transaction is to write, and the number of rows without a key.
+    async fn decide_batch(
         &self,
         entity: ErpEntity,
         feeds: &[FeedKind],
         rows: Vec<Row>,
-    ) -> Result<(Counts, i64), StoreError> {
+    ) -> Result<(Batch, i64), StoreError> {
         let mut keyless = 0;
         let conn = &self.partner.name;
         let now = self.clock.now();
@@ -424,7 +469,11 @@ impl Ctx<'_> {
             ..Batch::default()
         };
         b.counts.read = rows.len() as i64;
-        for row in rows {
+        for (i, row) in rows.into_iter().enumerate() {
+            if i % 128 == 127 {
+                // Let the previous batch's write go on between the rows (see `read_and_apply`).
+                tokio::task::yield_now().await;
+            }
             let Some(erp_key) = row.erp_key else {
                 // No key: nothing to track, but the protocol names the row and the field.
                 let message = row.parsed.err().unwrap_or_default();
@@ -450,7 +499,7 @@ impl Ctx<'_> {
                         self.fail(&mut b, *feed, &erp_key, prev, &message, now);
                     }
                 }
-                Ok((e, source_hash)) => {
+                Ok((e, source_hash, json)) => {
                     // The canonical copy changes only when the ERP row did: a partner state
                     // derived from the same hash proves the store already has it.
                     let known = feeds.iter().any(|f| {
@@ -464,7 +513,7 @@ impl Ctx<'_> {
                             erp_key: erp_key.clone(),
                             client_no: e.client_no().to_owned(),
                             hash: source_hash.clone(),
-                            payload: serde_json::to_value(&e).unwrap_or(Value::Null),
+                            payload: json,
                         });
                     }
                     for p in project(&e, &self.rules, today) {
@@ -482,10 +531,15 @@ impl Ctx<'_> {
                 }
             }
         }
+        Ok((b, keyless))
+    }
+
+    /// Writes a decided batch in one transaction; returns its counts.
+    async fn write_batch(&self, b: &Batch) -> Result<Counts, StoreError> {
         crate::crash::point("sync.before_outbox_write");
-        self.store.apply_batch(&b).await?;
+        self.store.apply_batch(b).await?;
         crate::crash::point("sync.after_outbox_write");
-        Ok((b.counts, keyless))
+        Ok(b.counts.clone())
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -506,7 +560,9 @@ impl Ctx<'_> {
                 payload,
                 warning,
             } => {
-                let hash = content_hash(&payload);
+                // One serialisation: the feed item's text, and the hash is that of the text.
+                let payload = JsonText::from(payload);
+                let hash = json_text_hash(payload.as_str());
                 if let Some(s) = prev
                     && s.status == RecordStatus::Sent
                     && s.hash == hash
@@ -529,7 +585,7 @@ impl Ctx<'_> {
                         partner_id: old.clone(),
                         op: FeedOp::Delete,
                         version,
-                        payload: Value::Null,
+                        payload: JsonText::null(),
                     });
                 }
                 version += 1;
@@ -584,7 +640,7 @@ impl Ctx<'_> {
                         partner_id: old.clone(),
                         op: FeedOp::Delete,
                         version,
-                        payload: Value::Null,
+                        payload: JsonText::null(),
                     });
                     message.push_str("; beim Partner entfernt");
                 }
@@ -760,7 +816,7 @@ impl Ctx<'_> {
                             partner_id: pid.clone(),
                             op: FeedOp::Delete,
                             version,
-                            payload: Value::Null,
+                            payload: JsonText::null(),
                         });
                         b.counts.deleted += 1;
                     }
@@ -820,8 +876,10 @@ fn prepare(entity: ErpEntity, raw: &RawRecord) -> Row {
     };
     let parsed = Entity::parse(entity, raw)
         .map(|e| {
-            let h = content_hash(&e);
-            (e, h)
+            // The stored text is the hashed text: `content_hash` of the entity, serialised once.
+            let json = JsonText::of(&e).unwrap_or_else(|_| JsonText::null());
+            let h = json_text_hash(json.as_str());
+            (e, h, json)
         })
         .map_err(|e| format!("{} {}: {}", entity.label_de(), e.record, e.error));
     Row {

@@ -246,7 +246,7 @@ fn item(feed: FeedKind, erp_key: &str, pid: &str, version: i64, payload: Value) 
             FeedOp::Upsert
         },
         version,
-        payload,
+        payload: payload.into(),
     }
 }
 

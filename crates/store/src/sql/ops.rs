@@ -345,7 +345,7 @@ fn build<'a>(
                 bind(&mut args, e.erp_key.as_str())?;
                 bind(&mut args, e.client_no.as_str())?;
                 bind(&mut args, e.hash.as_str())?;
-                bind(&mut args, to_json(&e.payload)?)?;
+                bind(&mut args, e.payload.as_str())?;
                 bind(&mut args, at)?;
                 bind(&mut args, at)?;
             }
@@ -389,7 +389,7 @@ fn build<'a>(
                 bind(&mut args, f.partner_id.as_str())?;
                 bind(&mut args, f.op.as_str())?;
                 bind(&mut args, f.version)?;
-                bind(&mut args, to_json(&f.payload)?)?;
+                bind(&mut args, f.payload.as_str())?;
                 bind(&mut args, at)?;
             }
             format!(

@@ -132,7 +132,7 @@ pub fn new_records(
             erp_key: key.clone(),
             client_no: "1".to_owned(),
             hash: hash.clone(),
-            payload: payload.clone(),
+            payload: payload.clone().into(),
         });
         let partner_id = format!("P-{key}");
         b.feed.push(NewFeedItem {
@@ -141,7 +141,7 @@ pub fn new_records(
             partner_id: partner_id.clone(),
             op: FeedOp::Upsert,
             version: 1,
-            payload,
+            payload: payload.into(),
         });
         b.states.push(RecordState {
             connection: CONN.to_owned(),

@@ -60,7 +60,7 @@ pub fn unit(erp_key: &str, hash: &str) -> EntityUpsert {
         erp_key: erp_key.to_owned(),
         client_no: "1".to_owned(),
         hash: hash.to_owned(),
-        payload: json!({ "key": erp_key, "hash": hash, "living_space": "72.50" }),
+        payload: json!({ "key": erp_key, "hash": hash, "living_space": "72.50" }).into(),
     }
 }
 
@@ -118,7 +118,7 @@ pub fn send(b: &mut Batch, erp_key: &str, hash: &str, version: i64) {
         partner_id: pid(erp_key),
         op: FeedOp::Upsert,
         version,
-        payload: json!({ "id": pid(erp_key), "hash": hash }),
+        payload: json!({ "id": pid(erp_key), "hash": hash }).into(),
     });
     let s = state(
         b,
@@ -171,7 +171,7 @@ pub fn delete(b: &mut Batch, erp_key: &str, hash: &str, version: i64) {
         partner_id: pid(erp_key),
         op: FeedOp::Delete,
         version,
-        payload: serde_json::Value::Null,
+        payload: serde_json::Value::Null.into(),
     });
     let mut s = state(
         b,
