@@ -7,6 +7,8 @@
 //! parameters use `$n` placeholders (both understand them); bulk statements with thousands of
 //! parameters are written with `?` and passed through `bulk_sql` (see `common::values_list`).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use immohub_domain::ErpEntity;
 use immohub_domain::profile::FeedKind;
@@ -19,8 +21,8 @@ use crate::sql::common::{
     run_cols, state_cols, to_json, ts, values_list,
 };
 use crate::{
-    Batch, Connection, EntityUpsert, FeedItem, NewFeedItem, NewRun, Outcome, RecordState, Result,
-    Run, RunEnd, RunFilter, RunStatus, StoreError, StoredEntity,
+    Batch, Connection, EntityUpsert, FeedItem, FeedOp, NewFeedItem, NewRun, Outcome, RecordState,
+    RecordStatus, Result, Run, RunEnd, RunFilter, RunStatus, StoreError, StoredEntity,
 };
 
 type Tx = Transaction<'static, Db>;
@@ -262,16 +264,31 @@ pub(crate) async fn apply_batch(pool: &Pool<Db>, batch: &Batch) -> Result<()> {
         steps.push(Step::Deletes(first.0, chunk));
         rest = tail;
     }
-    steps.extend(batch.feed.chunks(rows_per_statement(8)).map(Step::Feed));
-    steps.extend(states.chunks(rows_per_statement(13)).map(Step::States));
+    let (feed_runs, outcome_rows) = split_outcomes(batch, at);
+    let per_feed = rows_per_statement(9);
     steps.extend(
         batch
-            .outcomes
-            .chunks(rows_per_statement(9))
-            .map(Step::Outcomes),
+            .feed
+            .chunks(per_feed)
+            .zip(feed_runs.chunks(per_feed))
+            .map(|(items, runs)| Step::Feed(items, runs)),
     );
+    steps.extend(states.chunks(rows_per_statement(13)).map(Step::States));
 
     let mut tx = begin_write(pool).await?;
+    if !outcome_rows.is_empty() {
+        // Where the rows stand among the feed items (`outcomes.feed_seq`): after everything
+        // before this batch, before this batch's own items.
+        let head: i64 = sqlx::query_scalar(FEED_HEAD_OF_CONNECTION)
+            .bind(batch.connection.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+        steps.extend(
+            outcome_rows
+                .chunks(rows_per_statement(10))
+                .map(|chunk| Step::Outcomes(chunk, head)),
+        );
+    }
     run_pipelined(&mut tx, &steps, batch, at).await?;
     // Last: an unknown run rolls back everything above.
     add_counts(&mut tx, batch, at).await?;
@@ -288,12 +305,13 @@ enum Step<'a> {
     Deletes(ErpEntity, &'a [&'a (ErpEntity, String)]),
     /// The backend's lock that keeps feed appends of one connection in commit order.
     LockFeed,
-    /// Feed items appended in batch order; the database assigns increasing `seq`.
-    Feed(&'a [NewFeedItem]),
+    /// Feed items appended in batch order; the database assigns increasing `seq`. Each with
+    /// the run whose plain "sent" outcome it is, if it is one (see [`split_outcomes`]).
+    Feed(&'a [NewFeedItem], &'a [Option<i64>]),
     /// Record states upserted (replaced whole).
     States(&'a [&'a RecordState]),
-    /// Outcomes appended.
-    Outcomes(&'a [Outcome]),
+    /// Outcome rows appended, with the connection's feed head before the batch.
+    Outcomes(&'a [&'a Outcome], i64),
 }
 
 type Args<'a> = <Db as sqlx::Database>::Arguments<'a>;
@@ -381,8 +399,8 @@ fn build<'a>(
             }
             None => return Ok(None),
         },
-        Step::Feed(chunk) => {
-            for f in chunk {
+        Step::Feed(chunk, runs) => {
+            for (f, run) in chunk.iter().zip(runs) {
                 bind(&mut args, batch.connection.as_str())?;
                 bind(&mut args, f.feed.as_str())?;
                 bind(&mut args, f.erp_key.as_str())?;
@@ -391,12 +409,14 @@ fn build<'a>(
                 bind(&mut args, f.version)?;
                 bind(&mut args, f.payload.as_str())?;
                 bind(&mut args, at)?;
+                bind(&mut args, *run)?;
             }
             format!(
                 "INSERT INTO feed_items \
-                     (connection, feed, erp_key, partner_id, op, version, payload, created_at) \
+                     (connection, feed, erp_key, partner_id, op, version, payload, created_at, \
+                      run_id) \
                  VALUES {}",
-                values_list("(?, ?, ?, ?, ?, ?, ?, ?)", chunk.len())
+                values_list("(?, ?, ?, ?, ?, ?, ?, ?, ?)", chunk.len())
             )
         }
         Step::States(chunk) => {
@@ -429,7 +449,7 @@ fn build<'a>(
                 values_list("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", chunk.len())
             )
         }
-        Step::Outcomes(chunk) => {
+        Step::Outcomes(chunk, head) => {
             for o in chunk {
                 bind(&mut args, o.run_id)?;
                 bind(&mut args, o.connection.as_str())?;
@@ -440,12 +460,14 @@ fn build<'a>(
                 bind(&mut args, o.reason.as_deref())?;
                 bind(&mut args, o.rule.as_deref())?;
                 bind(&mut args, ts(o.at))?;
+                bind(&mut args, head)?;
             }
             format!(
                 "INSERT INTO outcomes \
-                     (run_id, connection, feed, erp_key, partner_id, status, reason, rule, at) \
+                     (run_id, connection, feed, erp_key, partner_id, status, reason, rule, at, \
+                      feed_seq) \
                  VALUES {}",
-                values_list("(?, ?, ?, ?, ?, ?, ?, ?, ?)", chunk.len())
+                values_list("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", chunk.len())
             )
         }
     };
@@ -457,6 +479,52 @@ where
     T: sqlx::Encode<'a, Db> + sqlx::Type<Db> + 'a,
 {
     sqlx::Arguments::add(args, value).map_err(|e| StoreError::Db(sqlx::Error::Encode(e)))
+}
+
+/// Highest feed seq of one connection (0 when its feeds are empty): where an outcome row
+/// written now stands among the feed items (`outcomes.feed_seq`).
+pub(crate) const FEED_HEAD_OF_CONNECTION: &str =
+    "SELECT COALESCE(MAX(seq), 0) FROM feed_items WHERE connection = $1";
+
+/// Splits a batch's outcomes (GEN-8). A plain "sent" outcome (status sent, no reason or rule,
+/// the batch's run, connection and time) says no more than "this run put this version of the
+/// record into the feed": it gets no row of its own; the upsert feed item it sent carries the
+/// run instead (`feed_items.run_id`), and [`outcomes`] and [`run_outcomes`] read such items
+/// back as outcomes. Every other outcome (skips, failures, deletions, warnings) is a row.
+///
+/// Returns the run per feed item of the batch (`None`: the item stands for no outcome) and the
+/// outcomes that need a row.
+fn split_outcomes(batch: &Batch, at: DateTime<Utc>) -> (Vec<Option<i64>>, Vec<&Outcome>) {
+    let mut runs = vec![None; batch.feed.len()];
+    // Upsert items not yet standing for an outcome, by record and partner ID.
+    let mut open: HashMap<(FeedKind, &str, &str), Vec<usize>> = HashMap::new();
+    for (i, f) in batch.feed.iter().enumerate() {
+        if f.op == FeedOp::Upsert {
+            open.entry((f.feed, f.erp_key.as_str(), f.partner_id.as_str()))
+                .or_default()
+                .push(i);
+        }
+    }
+    let mut rows = Vec::new();
+    for o in &batch.outcomes {
+        let plain = o.status == RecordStatus::Sent
+            && o.reason.is_none()
+            && o.rule.is_none()
+            && o.run_id == batch.run_id
+            && o.connection == batch.connection
+            && ts(o.at) == at;
+        let item = match (&o.partner_id, plain) {
+            (Some(pid), true) => open
+                .get_mut(&(o.feed, o.erp_key.as_str(), pid.as_str()))
+                .and_then(Vec::pop),
+            _ => None,
+        };
+        match item {
+            Some(i) => runs[i] = Some(batch.run_id),
+            None => rows.push(o),
+        }
+    }
+    (runs, rows)
 }
 
 async fn add_counts(tx: &mut Tx, batch: &Batch, at: DateTime<Utc>) -> Result<()> {
@@ -717,6 +785,31 @@ pub(crate) async fn record_by_partner_id(
     row.map(common::state).transpose()
 }
 
+/// The protocol lines matching `condition` (on columns common to `outcomes` and
+/// `feed_items`), newest first, at most `$limit`: the outcome rows merged with the plain "sent"
+/// outcomes that live on the feed items they sent (see [`split_outcomes`]).
+///
+/// Both kinds are ordered by feed position: a sent item by its `seq`, a row by the feed head
+/// when it was written (`feed_seq`), and a row after the item at its head. Within `outcomes`,
+/// `feed_seq` grows with `id`, so each side takes its newest `limit` lines by its own index
+/// before the merge.
+fn merged_outcomes_sql(condition: &str, limit: &str) -> String {
+    format!(
+        "SELECT {cols} FROM ( \
+             SELECT * FROM ( \
+                 SELECT {cols}, feed_seq AS k, 1 AS kind, id AS n FROM outcomes \
+                 WHERE {condition} ORDER BY id DESC LIMIT {limit}) AS o \
+             UNION ALL \
+             SELECT * FROM ( \
+                 SELECT run_id, connection, feed, erp_key, partner_id, 'sent' AS status, \
+                        NULL AS reason, NULL AS rule, created_at AS at, \
+                        seq AS k, 0 AS kind, seq AS n FROM feed_items \
+                 WHERE {condition} AND run_id IS NOT NULL ORDER BY seq DESC LIMIT {limit}) AS f \
+         ) AS u ORDER BY k DESC, kind DESC, n DESC LIMIT {limit}",
+        cols = outcome_cols!(),
+    )
+}
+
 pub(crate) async fn outcomes(
     pool: &Pool<Db>,
     connection: &str,
@@ -724,31 +817,24 @@ pub(crate) async fn outcomes(
     erp_key: &str,
     n: u32,
 ) -> Result<Vec<Outcome>> {
-    let rows: Vec<OutcomeRow> = sqlx::query_as(concat!(
-        "SELECT ",
-        outcome_cols!(),
-        " FROM outcomes WHERE connection = $1 AND feed = $2 AND erp_key = $3 \
-         ORDER BY id DESC LIMIT $4"
-    ))
-    .bind(connection)
-    .bind(feed.as_str())
-    .bind(erp_key)
-    .bind(limit(n))
-    .fetch_all(pool)
-    .await?;
+    let sql = merged_outcomes_sql("connection = $1 AND feed = $2 AND erp_key = $3", "$4");
+    let rows: Vec<OutcomeRow> = sqlx::query_as(&sql)
+        .bind(connection)
+        .bind(feed.as_str())
+        .bind(erp_key)
+        .bind(limit(n))
+        .fetch_all(pool)
+        .await?;
     rows.into_iter().map(common::outcome).collect()
 }
 
 pub(crate) async fn run_outcomes(pool: &Pool<Db>, run_id: i64, n: u32) -> Result<Vec<Outcome>> {
-    let rows: Vec<OutcomeRow> = sqlx::query_as(concat!(
-        "SELECT ",
-        outcome_cols!(),
-        " FROM outcomes WHERE run_id = $1 ORDER BY id DESC LIMIT $2"
-    ))
-    .bind(run_id)
-    .bind(limit(n))
-    .fetch_all(pool)
-    .await?;
+    let sql = merged_outcomes_sql("run_id = $1", "$2");
+    let rows: Vec<OutcomeRow> = sqlx::query_as(&sql)
+        .bind(run_id)
+        .bind(limit(n))
+        .fetch_all(pool)
+        .await?;
     rows.into_iter().map(common::outcome).collect()
 }
 

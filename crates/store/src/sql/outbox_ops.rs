@@ -445,8 +445,9 @@ pub(crate) async fn commit_delivery(pool: &Pool<Db>, p: &DeliveryProgress) -> Re
         }
         sqlx::query(
             "INSERT INTO outcomes (run_id, connection, feed, erp_key, partner_id, status, \
-                 reason, rule, at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                 reason, rule, at, feed_seq) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+                     (SELECT COALESCE(MAX(seq), 0) FROM feed_items WHERE connection = $2))",
         )
         .bind(p.run_id)
         .bind(&connection)

@@ -1,15 +1,18 @@
 //! Store behaviour that rules of the specification rely on (GEN-7, GEN-8, GEN-10).
 
 use immohub_domain::profile::FeedKind;
-use immohub_store::{RecordStatus, RunEnd, RunFilter, RunStatus, Store};
+use immohub_store::{
+    FeedOp, NewFeedItem, Outcome, RecordStatus, RunEnd, RunFilter, RunStatus, Store,
+};
 
-use crate::fixtures::{self, CONN, batch, delete, keys, pid, send, skip, start};
+use crate::fixtures::{self, CONN, batch, delete, keys, outcome, pid, send, skip, start};
 use crate::on_both_backends;
 use crate::support::t;
 
 on_both_backends!(
     gen_7_runs_filtered_by_date,
     gen_8_record_status_history_by_partner_id,
+    gen_8_every_record_keeps_its_outcome,
     gen_10_unseen_keys_found_by_anti_join,
 );
 
@@ -225,6 +228,121 @@ async fn gen_8_record_status_history_by_partner_id(store: &dyn Store) {
         vec!["1-8", "1-7"]
     );
     assert_eq!(store.run_outcomes(run2, 10).await.unwrap().len(), 1);
+}
+
+/// GEN-8: for every record the protocol says what was sent or why not. A plain "sent" outcome
+/// is stored on the feed item it sent rather than as a row of its own; this fails if the
+/// protocol loses such an outcome, invents one for a feed item that stands for none, or mixes
+/// up the order of the two kinds.
+async fn gen_8_every_record_keeps_its_outcome(store: &dyn Store) {
+    let sorted = |mut v: Vec<Outcome>| {
+        v.sort_by(|a, b| (&a.erp_key, a.status.as_str()).cmp(&(&b.erp_key, b.status.as_str())));
+        v
+    };
+    let run1 = start(store, t(0)).await;
+    let mut b = batch(run1, t(1));
+    send(&mut b, "1-1", "h1", 1);
+    skip(&mut b, "1-2", "h2", "Mieter ohne E-Mail-Adresse", "STM-2");
+    // Sent with a warning: the reason must survive.
+    send(&mut b, "1-3", "h3", 1);
+    let warned = b.outcomes.last_mut().unwrap();
+    warned.reason = Some("Leerstand ohne Kosten".to_owned());
+    warned.rule = Some("VAC-5".to_owned());
+    // A new partner ID: the old one is deleted, the new one sent (one outcome).
+    send(&mut b, "1-4", "h4", 2);
+    b.feed.insert(
+        b.feed.len() - 1,
+        NewFeedItem {
+            feed: FeedKind::Unit,
+            erp_key: "1-4".to_owned(),
+            partner_id: "alt-1-4".to_owned(),
+            op: FeedOp::Delete,
+            version: 1,
+            payload: serde_json::Value::Null.into(),
+        },
+    );
+    // A feed item that stands for no outcome of its own.
+    b.feed.push(NewFeedItem {
+        feed: FeedKind::Unit,
+        erp_key: "1-5".to_owned(),
+        partner_id: pid("1-5"),
+        op: FeedOp::Upsert,
+        version: 1,
+        payload: serde_json::json!({ "id": pid("1-5") }).into(),
+    });
+    // A failure, and a sent outcome decided at another time than the batch's.
+    let mut failed = outcome(&b, FeedKind::Unit, "1-6", RecordStatus::Failed, None, None);
+    failed.reason = Some("Wohnfläche: keine Zahl".to_owned());
+    failed.rule = Some("VALIDATION".to_owned());
+    b.outcomes.push(failed);
+    send(&mut b, "1-7", "h7", 1);
+    b.outcomes.last_mut().unwrap().at = t(2);
+    let expected1 = b.outcomes.clone();
+    store.apply_batch(&b).await.unwrap();
+
+    let of_run1 = store.run_outcomes(run1, 100).await.unwrap();
+    assert_eq!(sorted(of_run1.clone()), sorted(expected1.clone()));
+    // Every record's history has its outcome (1-5 has none).
+    for o in &expected1 {
+        let history = store.outcomes(CONN, o.feed, &o.erp_key, 10).await.unwrap();
+        assert_eq!(history, vec![o.clone()], "{}", o.erp_key);
+    }
+    assert!(
+        store
+            .outcomes(CONN, FeedKind::Unit, "1-5", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // A later run: sent again, then deleted; newest first across runs and kinds.
+    let run2 = start(store, t(10)).await;
+    let mut b = batch(run2, t(11));
+    send(&mut b, "1-1", "h1b", 2);
+    skip(&mut b, "1-4", "h4", "Mieter ohne E-Mail-Adresse", "STM-2");
+    store.apply_batch(&b).await.unwrap();
+    let mut b = batch(run2, t(12));
+    delete(&mut b, "1-1", "h1b", 3);
+    store.apply_batch(&b).await.unwrap();
+    let history = store
+        .outcomes(CONN, FeedKind::Unit, "1-1", 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        history
+            .iter()
+            .map(|o| (o.status, o.run_id, o.at))
+            .collect::<Vec<_>>(),
+        vec![
+            (RecordStatus::Deleted, run2, t(12)),
+            (RecordStatus::Sent, run2, t(11)),
+            (RecordStatus::Sent, run1, t(1)),
+        ]
+    );
+    assert_eq!(
+        store
+            .outcomes(CONN, FeedKind::Unit, "1-1", 2)
+            .await
+            .unwrap(),
+        history[..2].to_vec()
+    );
+    let of_run2 = store.run_outcomes(run2, 100).await.unwrap();
+    assert_eq!(
+        of_run2
+            .iter()
+            .map(|o| (o.erp_key.as_str(), o.status))
+            .collect::<Vec<_>>(),
+        vec![
+            ("1-1", RecordStatus::Deleted),
+            ("1-1", RecordStatus::Sent),
+            ("1-4", RecordStatus::Skipped),
+        ]
+    );
+    assert_eq!(
+        store.run_outcomes(run2, 1).await.unwrap(),
+        of_run2[..1].to_vec()
+    );
+    assert_eq!(store.run_outcomes(run1, 100).await.unwrap(), of_run1);
 }
 
 /// GEN-10: after a complete read, the live records the run did not see are found by an

@@ -270,8 +270,9 @@ pub(crate) async fn finish_inbox(pool: &Pool<Db>, done: &InboxDone) -> Result<bo
     let o = &done.outcome;
     sqlx::query(
         "INSERT INTO outcomes \
-             (run_id, connection, feed, erp_key, partner_id, status, reason, rule, at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             (run_id, connection, feed, erp_key, partner_id, status, reason, rule, at, feed_seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+                 (SELECT COALESCE(MAX(seq), 0) FROM feed_items WHERE connection = $2))",
     )
     .bind(o.run_id)
     .bind(&o.connection)
