@@ -44,7 +44,9 @@ impl PartnerConfig {
 /// Knobs of a sync run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncOptions {
-    /// Records per store transaction.
+    /// Records per store transaction. 5,000 by default: every commit rewrites the touched index
+    /// pages into SQLite's WAL, and a full load ran about 15 % faster than with 1,000
+    /// (`immohub bench stammdaten`); memory grows with it (a few batches are in flight).
     pub batch_size: usize,
     /// Read everything even when a change-timestamp column allows an incremental read.
     pub full: bool,
@@ -58,7 +60,7 @@ pub struct SyncOptions {
 impl Default for SyncOptions {
     fn default() -> Self {
         Self {
-            batch_size: 1000,
+            batch_size: 5000,
             full: false,
             overlap_seconds: 300,
             trigger: "manual".to_owned(),

@@ -34,8 +34,10 @@ pub(super) async fn connect(options: SqliteConnectOptions, in_memory: bool) -> R
         // 32 MiB page cache per connection (default 2 MiB): bulk upserts touch many index pages.
         .pragma("cache_size", "-32768")
         .pragma("temp_store", "memory")
-        // Checkpoint every ~64 MiB of WAL instead of every 16 MiB: fewer fsyncs in bulk loads.
-        .pragma("wal_autocheckpoint", "4096");
+        // Checkpoint every ~256 MiB of WAL instead of every 16 MiB: a bulk load rewrites the
+        // same index pages at every commit, and each checkpoint copies and fsyncs them again;
+        // 64 MiB → 256 MiB made a full load about 10 % faster (`immohub bench stammdaten`).
+        .pragma("wal_autocheckpoint", "16384");
     let pool = if in_memory {
         // One connection holds the in-memory database; it must never be closed while the
         // store lives, and it cannot be shared between connections without table locks.
