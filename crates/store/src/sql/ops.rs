@@ -265,30 +265,46 @@ pub(crate) async fn apply_batch(pool: &Pool<Db>, batch: &Batch) -> Result<()> {
         rest = tail;
     }
     let (feed_runs, outcome_rows) = split_outcomes(batch, at);
-    let per_feed = rows_per_statement(9);
-    steps.extend(
-        batch
-            .feed
-            .chunks(per_feed)
-            .zip(feed_runs.chunks(per_feed))
-            .map(|(items, runs)| Step::Feed(items, runs)),
-    );
-    steps.extend(states.chunks(rows_per_statement(13)).map(Step::States));
 
     let mut tx = begin_write(pool).await?;
-    if !outcome_rows.is_empty() {
-        // Where the rows stand among the feed items (`outcomes.feed_seq`): after everything
-        // before this batch, before this batch's own items.
-        let head: i64 = sqlx::query_scalar(FEED_HEAD_OF_CONNECTION)
-            .bind(batch.connection.as_str())
-            .fetch_one(&mut *tx)
-            .await?;
-        steps.extend(
-            outcome_rows
-                .chunks(rows_per_statement(10))
-                .map(|chunk| Step::Outcomes(chunk, head)),
-        );
+    run_pipelined(&mut tx, &steps, batch, at).await?;
+    // Feed items, with the seq the database gave each (in batch order).
+    let per_feed = rows_per_statement(9);
+    let mut seqs = Vec::with_capacity(batch.feed.len());
+    for (items, runs) in batch.feed.chunks(per_feed).zip(feed_runs.chunks(per_feed)) {
+        if let Some((sql, args)) = build(&Step::Feed(items, runs), batch, at)? {
+            let mut chunk: Vec<i64> = sqlx::query_scalar_with(&sql, args)
+                .fetch_all(&mut *tx)
+                .await?;
+            // Increasing in insertion order; RETURNING itself promises no order.
+            chunk.sort_unstable();
+            seqs.extend(chunk);
+        }
     }
+    // Where each outcome row stands among the feed items (`outcomes.feed_seq`): right after
+    // the item of the last plain "sent" outcome before it in the batch, so the protocol keeps
+    // the batch's order; before the batch's first item when there is none.
+    let mut rows = Vec::with_capacity(outcome_rows.len());
+    if !outcome_rows.is_empty() {
+        let before_batch = match seqs.iter().min() {
+            Some(first) => first - 1,
+            None => {
+                sqlx::query_scalar(FEED_HEAD_OF_CONNECTION)
+                    .bind(batch.connection.as_str())
+                    .fetch_one(&mut *tx)
+                    .await?
+            }
+        };
+        for (o, after_item) in outcome_rows {
+            let feed_seq = after_item
+                .and_then(|i| seqs.get(i).copied())
+                .unwrap_or(before_batch);
+            rows.push((o, feed_seq));
+        }
+    }
+    let mut steps = Vec::new();
+    steps.extend(states.chunks(rows_per_statement(13)).map(Step::States));
+    steps.extend(rows.chunks(rows_per_statement(10)).map(Step::Outcomes));
     run_pipelined(&mut tx, &steps, batch, at).await?;
     // Last: an unknown run rolls back everything above.
     add_counts(&mut tx, batch, at).await?;
@@ -310,8 +326,8 @@ enum Step<'a> {
     Feed(&'a [NewFeedItem], &'a [Option<i64>]),
     /// Record states upserted (replaced whole).
     States(&'a [&'a RecordState]),
-    /// Outcome rows appended, with the connection's feed head before the batch.
-    Outcomes(&'a [&'a Outcome], i64),
+    /// Outcome rows appended, each with its place among the feed items (`feed_seq`).
+    Outcomes(&'a [(&'a Outcome, i64)]),
 }
 
 type Args<'a> = <Db as sqlx::Database>::Arguments<'a>;
@@ -415,7 +431,7 @@ fn build<'a>(
                 "INSERT INTO feed_items \
                      (connection, feed, erp_key, partner_id, op, version, payload, created_at, \
                       run_id) \
-                 VALUES {}",
+                 VALUES {} RETURNING seq",
                 values_list("(?, ?, ?, ?, ?, ?, ?, ?, ?)", chunk.len())
             )
         }
@@ -449,8 +465,8 @@ fn build<'a>(
                 values_list("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", chunk.len())
             )
         }
-        Step::Outcomes(chunk, head) => {
-            for o in chunk {
+        Step::Outcomes(chunk) => {
+            for (o, feed_seq) in chunk {
                 bind(&mut args, o.run_id)?;
                 bind(&mut args, o.connection.as_str())?;
                 bind(&mut args, o.feed.as_str())?;
@@ -460,7 +476,7 @@ fn build<'a>(
                 bind(&mut args, o.reason.as_deref())?;
                 bind(&mut args, o.rule.as_deref())?;
                 bind(&mut args, ts(o.at))?;
-                bind(&mut args, head)?;
+                bind(&mut args, *feed_seq)?;
             }
             format!(
                 "INSERT INTO outcomes \
@@ -493,8 +509,13 @@ pub(crate) const FEED_HEAD_OF_CONNECTION: &str =
 /// back as outcomes. Every other outcome (skips, failures, deletions, warnings) is a row.
 ///
 /// Returns the run per feed item of the batch (`None`: the item stands for no outcome) and the
-/// outcomes that need a row.
-fn split_outcomes(batch: &Batch, at: DateTime<Utc>) -> (Vec<Option<i64>>, Vec<&Outcome>) {
+/// outcomes that need a row, each with the index of the feed item of the last plain "sent"
+/// outcome before it (`None`: there is none).
+#[allow(clippy::type_complexity)]
+fn split_outcomes(
+    batch: &Batch,
+    at: DateTime<Utc>,
+) -> (Vec<Option<i64>>, Vec<(&Outcome, Option<usize>)>) {
     let mut runs = vec![None; batch.feed.len()];
     // Upsert items not yet standing for an outcome, by record and partner ID.
     let mut open: HashMap<(FeedKind, &str, &str), Vec<usize>> = HashMap::new();
@@ -506,6 +527,7 @@ fn split_outcomes(batch: &Batch, at: DateTime<Utc>) -> (Vec<Option<i64>>, Vec<&O
         }
     }
     let mut rows = Vec::new();
+    let mut last_item = None;
     for o in &batch.outcomes {
         let plain = o.status == RecordStatus::Sent
             && o.reason.is_none()
@@ -520,8 +542,11 @@ fn split_outcomes(batch: &Batch, at: DateTime<Utc>) -> (Vec<Option<i64>>, Vec<&O
             _ => None,
         };
         match item {
-            Some(i) => runs[i] = Some(batch.run_id),
-            None => rows.push(o),
+            Some(i) => {
+                runs[i] = Some(batch.run_id);
+                last_item = Some(i);
+            }
+            None => rows.push((o, last_item)),
         }
     }
     (runs, rows)

@@ -232,8 +232,8 @@ async fn gen_8_record_status_history_by_partner_id(store: &dyn Store) {
 
 /// GEN-8: for every record the protocol says what was sent or why not. A plain "sent" outcome
 /// is stored on the feed item it sent rather than as a row of its own; this fails if the
-/// protocol loses such an outcome, invents one for a feed item that stands for none, or mixes
-/// up the order of the two kinds.
+/// protocol loses such an outcome, invents one for a feed item that stands for none, or puts
+/// the two kinds out of the order in which they were decided.
 async fn gen_8_every_record_keeps_its_outcome(store: &dyn Store) {
     let sorted = |mut v: Vec<Outcome>| {
         v.sort_by(|a, b| (&a.erp_key, a.status.as_str()).cmp(&(&b.erp_key, b.status.as_str())));
@@ -326,6 +326,7 @@ async fn gen_8_every_record_keeps_its_outcome(store: &dyn Store) {
             .unwrap(),
         history[..2].to_vec()
     );
+    // In the order they were decided: the skip of 1-4 came after the send of 1-1.
     let of_run2 = store.run_outcomes(run2, 100).await.unwrap();
     assert_eq!(
         of_run2
@@ -334,8 +335,8 @@ async fn gen_8_every_record_keeps_its_outcome(store: &dyn Store) {
             .collect::<Vec<_>>(),
         vec![
             ("1-1", RecordStatus::Deleted),
-            ("1-1", RecordStatus::Sent),
             ("1-4", RecordStatus::Skipped),
+            ("1-1", RecordStatus::Sent),
         ]
     );
     assert_eq!(
