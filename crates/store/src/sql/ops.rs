@@ -268,41 +268,34 @@ pub(crate) async fn apply_batch(pool: &Pool<Db>, batch: &Batch) -> Result<()> {
 
     let mut tx = begin_write(pool).await?;
     run_pipelined(&mut tx, &steps, batch, at).await?;
-    // Feed items, with the seq the database gave each (in batch order).
-    let per_feed = rows_per_statement(9);
-    let mut seqs = Vec::with_capacity(batch.feed.len());
-    for (items, runs) in batch.feed.chunks(per_feed).zip(feed_runs.chunks(per_feed)) {
-        if let Some((sql, args)) = build(&Step::Feed(items, runs), batch, at)? {
-            let mut chunk: Vec<i64> = sqlx::query_scalar_with(&sql, args)
-                .fetch_all(&mut *tx)
-                .await?;
-            // Increasing in insertion order; RETURNING itself promises no order.
-            chunk.sort_unstable();
-            seqs.extend(chunk);
-        }
-    }
-    // Where each outcome row stands among the feed items (`outcomes.feed_seq`): right after
-    // the item of the last plain "sent" outcome before it in the batch, so the protocol keeps
-    // the batch's order; before the batch's first item when there is none.
+    // Where each outcome row stands among the feed items (`outcomes.feed_seq`): right after the
+    // item of the last plain "sent" outcome before it in the batch, so the protocol keeps the
+    // order in which they were decided; before the batch's first item when there is none. The
+    // batch's items get the seqs after the head (SQLite: of all feeds; PostgreSQL: of the
+    // connection's feeds, behind its feed lock, where another connection appending at the same
+    // time can leave gaps, and the order within such a batch is then only nearly kept).
     let mut rows = Vec::with_capacity(outcome_rows.len());
     if !outcome_rows.is_empty() {
-        let before_batch = match seqs.iter().min() {
-            Some(first) => first - 1,
-            None => {
-                sqlx::query_scalar(FEED_HEAD_OF_CONNECTION)
-                    .bind(batch.connection.as_str())
-                    .fetch_one(&mut *tx)
-                    .await?
-            }
-        };
+        let head: i64 = match super::feed_seq_head_sql() {
+            Some(sql) => sqlx::query_scalar(sql),
+            None => sqlx::query_scalar(FEED_HEAD_OF_CONNECTION).bind(batch.connection.as_str()),
+        }
+        .fetch_one(&mut *tx)
+        .await?;
         for (o, after_item) in outcome_rows {
-            let feed_seq = after_item
-                .and_then(|i| seqs.get(i).copied())
-                .unwrap_or(before_batch);
+            let feed_seq = after_item.map_or(head, |i| head + 1 + i as i64);
             rows.push((o, feed_seq));
         }
     }
+    let per_feed = rows_per_statement(9);
     let mut steps = Vec::new();
+    steps.extend(
+        batch
+            .feed
+            .chunks(per_feed)
+            .zip(feed_runs.chunks(per_feed))
+            .map(|(items, runs)| Step::Feed(items, runs)),
+    );
     steps.extend(states.chunks(rows_per_statement(13)).map(Step::States));
     steps.extend(rows.chunks(rows_per_statement(10)).map(Step::Outcomes));
     run_pipelined(&mut tx, &steps, batch, at).await?;
@@ -431,7 +424,7 @@ fn build<'a>(
                 "INSERT INTO feed_items \
                      (connection, feed, erp_key, partner_id, op, version, payload, created_at, \
                       run_id) \
-                 VALUES {} RETURNING seq",
+                 VALUES {}",
                 values_list("(?, ?, ?, ?, ?, ?, ?, ?, ?)", chunk.len())
             )
         }

@@ -115,3 +115,9 @@ impl Statistics {
 pub(crate) fn skip_locked() -> &'static str {
     " FOR UPDATE SKIP LOCKED"
 }
+
+/// `None`: the connection's own feed head is the place to count from (a maximum over all
+/// connections would scan: no index leads with `seq`).
+pub(crate) fn feed_seq_head_sql() -> Option<&'static str> {
+    None
+}

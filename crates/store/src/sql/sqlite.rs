@@ -88,3 +88,9 @@ pub(crate) fn bulk_sql(sql: String) -> String {
 pub(crate) fn skip_locked() -> &'static str {
     ""
 }
+
+/// The highest feed seq of all connections (`None`: use the connection's own): SQLite gives
+/// the next feed items the seqs right after it, one writer at a time.
+pub(crate) fn feed_seq_head_sql() -> Option<&'static str> {
+    Some("SELECT COALESCE(MAX(seq), 0) FROM feed_items")
+}
