@@ -13,6 +13,7 @@
 //! | `bad_request`  | 400    | a parameter or the body is invalid (`field` names it)    |
 //! | `conflict`     | 409    | e.g. acknowledging past the end of a feed, an idempotency key reused for other content |
 //! | `unprocessable`| 422    | a body field's value cannot be accepted (`field` names it) |
+//! | `too_large`    | 413    | an uploaded file is larger than allowed (`field` names the part) |
 //! | `run_in_progress` | 409 | the run asked for is already running (GEN-6)             |
 //! | `unavailable`  | 503    | this instance cannot do it (e.g. start runs)             |
 //! | `internal`     | 500    | anything else; logged with its cause, details hidden     |
@@ -74,6 +75,16 @@ pub enum ApiError {
     #[error("{message}")]
     Unprocessable {
         /// The first body field at fault (`address.postal_code` for nested ones).
+        field: Option<Cow<'static, str>>,
+        /// German message.
+        message: Cow<'static, str>,
+        /// English message.
+        message_en: Cow<'static, str>,
+    },
+    /// An uploaded part is larger than allowed (413).
+    #[error("{message}")]
+    TooLarge {
+        /// The multipart part at fault.
         field: Option<Cow<'static, str>>,
         /// German message.
         message: Cow<'static, str>,
@@ -142,6 +153,30 @@ impl ApiError {
         }
     }
 
+    /// A 413 blaming the part `field`, with German and English message.
+    pub fn too_large(
+        field: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
+        message_en: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        ApiError::TooLarge {
+            field: Some(field.into()),
+            message: message.into(),
+            message_en: message_en.into(),
+        }
+    }
+
+    /// A 503 with German and English message.
+    pub fn unavailable(
+        message: impl Into<Cow<'static, str>>,
+        message_en: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        ApiError::Unavailable {
+            message: message.into(),
+            message_en: message_en.into(),
+        }
+    }
+
     /// A 500 whose cause is logged but not sent.
     pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
         ApiError::Internal(cause.into())
@@ -155,6 +190,7 @@ impl ApiError {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Conflict { .. } | ApiError::RunInProgress { .. } => StatusCode::CONFLICT,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -169,6 +205,7 @@ impl ApiError {
             ApiError::Conflict { .. } => "conflict",
             ApiError::RunInProgress { .. } => "run_in_progress",
             ApiError::Unprocessable { .. } => "unprocessable",
+            ApiError::TooLarge { .. } => "too_large",
             ApiError::Unavailable { .. } => "unavailable",
             ApiError::Internal(_) => "internal",
         }
@@ -213,6 +250,11 @@ impl ApiError {
                 message_en,
             }
             | ApiError::Unprocessable {
+                field,
+                message,
+                message_en,
+            }
+            | ApiError::TooLarge {
                 field,
                 message,
                 message_en,

@@ -16,6 +16,8 @@
 //! * `GET /staff/v1/reviews`, `POST /staff/v1/reviews/{id}` (staff key): the duplicate
 //!   check's review list (PRO-3).
 //! * `POST /v1/hooks/melon`: prospects pushed as melon-style applicant events (PRO-2).
+//! * `POST /v1/tenants` (multipart, header `Idempotency-Key`), `GET /v1/tenants/{id}`,
+//!   `GET /v1/tenants`: tenants accepted at the partner with their dossier (TEN-1, TEN-2).
 //! * `GET /v1/runs?from=&to=`, `GET /v1/runs/last`, `GET /v1/runs/{id}`: the protocol, with
 //!   the last run at a glance (GEN-7).
 //! * `POST /v1/runs` `{"use_case": "stammdaten"}`: starts a run by hand (GEN-6), through the
@@ -41,6 +43,7 @@ pub mod records;
 pub mod reviews;
 pub mod runs;
 mod staff;
+pub mod tenants;
 pub mod webhooks;
 
 use std::future::Future;
@@ -49,7 +52,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::MatchedPath;
+use axum::extract::{DefaultBodyLimit, MatchedPath};
 use axum::http::Request;
 use axum::routing::{get, post};
 use immohub_engine::RunLauncher;
@@ -74,6 +77,8 @@ pub struct ApiState {
     pub vault: Option<Arc<dyn immohub_engine::Vault>>,
     /// Starts runs for `POST /v1/runs`; without it, that endpoint answers 503.
     pub launcher: Option<Arc<dyn RunLauncher>>,
+    /// Where `POST /v1/tenants` keeps dossiers; without it, that endpoint answers 503.
+    pub dossiers: Option<tenants::DossierSettings>,
 }
 
 impl ApiState {
@@ -83,12 +88,19 @@ impl ApiState {
             store,
             vault: None,
             launcher: None,
+            dossiers: None,
         }
     }
 
     /// The same state with a vault for webhook secrets.
     pub fn with_vault(mut self, vault: Arc<dyn immohub_engine::Vault>) -> Self {
         self.vault = Some(vault);
+        self
+    }
+
+    /// Adds the dossier directory of `POST /v1/tenants`.
+    pub fn with_dossiers(mut self, dossiers: tenants::DossierSettings) -> Self {
+        self.dossiers = Some(dossiers);
         self
     }
 
@@ -151,6 +163,14 @@ pub fn router_with(state: ApiState, extra: Router) -> Router {
         )
         .route("/v1/prospects/{id}", get(prospects::status))
         .route("/v1/hooks/melon", post(melon::hook))
+        // Dossier files are streamed with a limit per file (413), not per request.
+        .route(
+            "/v1/tenants",
+            get(tenants::list)
+                .post(tenants::create)
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .route("/v1/tenants/{id}", get(tenants::status))
         .route("/staff/v1/reviews", get(reviews::list))
         .route("/staff/v1/reviews/{id}", post(reviews::decide))
         .fallback(not_found)

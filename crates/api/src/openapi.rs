@@ -42,6 +42,9 @@ use crate::runs::{LastRun, RunCounts, RunDetail, RunList, RunOut, RunStarted, Ru
         crate::prospects::status,
         crate::prospects::list,
         crate::melon::hook,
+        crate::tenants::create,
+        crate::tenants::status,
+        crate::tenants::list,
         crate::reviews::list,
         crate::reviews::decide,
         crate::health,
@@ -74,6 +77,9 @@ use crate::runs::{LastRun, RunCounts, RunDetail, RunList, RunOut, RunStarted, Ru
         RunStarted,
         crate::Health,
         crate::melon::Ignored,
+        crate::tenants::TenantIn,
+        crate::tenants::TenantOut,
+        crate::tenants::TenantList,
         crate::reviews::ReviewOut,
         crate::reviews::ReviewList,
         crate::reviews::DecisionIn,
@@ -96,6 +102,8 @@ use crate::runs::{LastRun, RunCounts, RunDetail, RunList, RunOut, RunStarted, Ru
             (Standard Webhooks), dead letters"),
         (name = "prospects", description = "Prospects sent in for units; written into the ERP \
             with the connection's technical ERP user"),
+        (name = "tenants", description = "Tenants accepted at the partner, with dossier \
+            (\"Mieter ohne Vertrag\"); written into the ERP for staff to create the lease"),
         (name = "runs", description = "Protocol of sync runs; starting a run by hand"),
         (name = "meta", description = "Health"),
     )

@@ -403,7 +403,7 @@ pub(crate) fn accepts_prospects(caller: &Caller) -> Result<(), ApiError> {
 }
 
 /// The connection's separator of composite IDs (GEN-1).
-fn separator(caller: &Caller) -> Result<Separator, ApiError> {
+pub(crate) fn separator(caller: &Caller) -> Result<Separator, ApiError> {
     match caller.connection.config.get("separator") {
         None | Some(serde_json::Value::Null) => Ok(Separator::default()),
         Some(v) => serde_json::from_value(v.clone()).map_err(|e| {
@@ -416,7 +416,7 @@ fn separator(caller: &Caller) -> Result<Separator, ApiError> {
 }
 
 /// The `Idempotency-Key` header: required, 1–128 visible ASCII characters.
-fn idempotency_key(headers: &HeaderMap) -> Result<&str, ApiError> {
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<&str, ApiError> {
     let bad = |de: String, en: String| ApiError::bad_request("Idempotency-Key", de, en);
     let Some(value) = headers.get(IDEMPOTENCY_KEY) else {
         return Err(bad(
@@ -448,7 +448,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<&str, ApiError> {
 }
 
 /// 422 naming the first field, with every problem in the message.
-fn invalid(errors: Vec<InvalidField>) -> ApiError {
+pub(crate) fn invalid(errors: Vec<InvalidField>) -> ApiError {
     let join =
         |f: &dyn Fn(&InvalidField) -> String| errors.iter().map(f).collect::<Vec<_>>().join("; ");
     let message = join(&|e| format!("Feld „{}“: {}", e.field, e.reason));

@@ -15,7 +15,9 @@ use immohub_engine::stammdaten::NoProgress;
 use immohub_engine::{
     Clock, EngineLauncher, ErpRead, LaunchError, RunLauncher, Scheduler, SystemClock, Trigger,
 };
-use immohub_store::{Environment, EnvironmentStore, Run, RunFilter, Store, SwitchFilter};
+use immohub_store::{
+    Environment, EnvironmentStore, InboxKind, Run, RunFilter, Store, SwitchFilter,
+};
 
 use crate::app::{App, DISABLED, UNSET, ensure_sqlite_dir};
 use crate::progress::Bars;
@@ -114,6 +116,8 @@ pub async fn demo(config_path: &Path, a: &DemoArgs) -> anyhow::Result<()> {
         std::fs::create_dir_all(&openimmo_dir)
             .with_context(|| format!("Verzeichnis {} anlegen", openimmo_dir.display()))?;
         let text = text.replace("{openimmo_dir}", &openimmo_dir.display().to_string());
+        let dossier_dir = a.data_dir.join("erp-dossiers");
+        let text = text.replace("{dossier_dir}", &dossier_dir.display().to_string());
         std::fs::write(config_path, text)
             .with_context(|| format!("Konfiguration {} nicht schreibbar", config_path.display()))?;
         println!("Konfiguration geschrieben: {}", config_path.display());
@@ -151,6 +155,20 @@ url = "{erp_url}"
 # write_url = "…"   # where prospects are written (interface tables); default: url
 # Root of the ERP's document store (vacancy photos, floor plans, energy certificates).
 documents_dir = "{documents_dir}"
+# Where the ERP reads the dossiers of tenants accepted at a partner (TEN-1, POST /v1/tenants).
+dossier_dir = "{dossier_dir}"
+
+# [tenants]
+# max_file_mb = 100   # largest dossier file (413 above)
+
+# SMTP for share links and staff notices (TEN-3: `immohub staff subscribe NAME`).
+# [mail]
+# host = "smtp.example.de"
+# port = 587
+# tls = "starttls"          # none | starttls | tls
+# user = "immohub"
+# password = "secret:smtp"  # immohub shares mail-password --name smtp
+# from = "Vermietung <vermietung@example.de>"
 
 [secrets]
 # Master key of the stored partner credentials (`immohub secret set`): IMMOHUB_MASTER_KEY
@@ -293,8 +311,22 @@ pub async fn serve(config_path: &Path, a: &ServeArgs) -> anyhow::Result<()> {
         Arc::clone(&vault),
         stopped.clone(),
     )?;
-    let worker =
-        crate::inbound::spawn_worker(app.config.clone(), app.store.clone(), stopped.clone());
+    let mail = match crate::tenants::mailer(&app).await {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::warn!("[mail] unbrauchbar, keine E-Mails an Mitarbeiter: {e:#}");
+            None
+        }
+    };
+    let worker = crate::inbound::spawn_worker(
+        app.config.clone(),
+        app.store.clone(),
+        crate::inbound::WorkerExtras {
+            dossiers: crate::tenants::dossiers_dir(&app.data_dir()),
+            mail,
+        },
+        stopped.clone(),
+    );
     if app.config.server.scheduler {
         let jobs = crate::schedules::jobs(&app.config)?;
         let scheduler = Scheduler::new(
@@ -309,9 +341,12 @@ pub async fn serve(config_path: &Path, a: &ServeArgs) -> anyhow::Result<()> {
             let _ = stopped.wait_for(|stop| *stop).await;
         }));
     }
-    let state = immohub_api::ApiState::new(app.store.clone() as Arc<dyn Store>)
+    let mut state = immohub_api::ApiState::new(app.store.clone() as Arc<dyn Store>)
         .with_vault(vault)
         .with_launcher(Arc::new(launcher) as Arc<dyn RunLauncher>);
+    if let Some(d) = crate::tenants::api_settings(&app) {
+        state = state.with_dossiers(d);
+    }
     // Share rooms (immoCloud): staff API and recipient pages next to the partner API; the
     // ERP receives the tracking as activities when asked or, if configured, automatically.
     let shares = match crate::shares::service(&app, true).await {
@@ -370,10 +405,14 @@ pub async fn sync_run(config_path: &Path, a: &SyncRunArgs) -> anyhow::Result<()>
         let app = App::open(config_path).await?;
         return crate::inbound::sync_run(&app, a).await;
     }
+    if UseCase::parse(&a.use_case) == Some(UseCase::Mieter) {
+        let app = App::open(config_path).await?;
+        return crate::tenants::sync_run(&app, a).await;
+    }
     let use_case: UseCase = a.use_case.parse()?;
     if !EngineLauncher::supports(use_case) {
         bail!(
-            "{} (verfügbar: stammdaten, leerstaende, interessenten)",
+            "{} (verfügbar: stammdaten, leerstaende, interessenten, mieter)",
             LaunchError::Unsupported(use_case)
         );
     }
@@ -661,7 +700,12 @@ async fn record_status(
         .as_deref()
         .context("--partner fehlt: der Status eines Datensatzes gilt je Partnerverbindung")?;
     if feed == FeedKind::Prospect {
-        return crate::inbound::prospect_status(store, partner, pid, a.limit).await;
+        return crate::inbound::prospect_status(store, partner, InboxKind::Prospect, pid, a.limit)
+            .await;
+    }
+    if feed == FeedKind::AcceptedTenant {
+        return crate::inbound::prospect_status(store, partner, InboxKind::Tenant, pid, a.limit)
+            .await;
     }
     let state = match store.record_by_partner_id(partner, feed, pid).await? {
         Some(s) => Some(s),

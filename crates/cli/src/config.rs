@@ -45,9 +45,12 @@ pub struct Config {
     /// Share rooms (immoCloud): company name, logo, public URL, limits (`[shares]`).
     #[serde(default)]
     pub shares: immohub_shares::SharesConfig,
-    /// SMTP for sending share links (`[mail]`); absent: no e-mail.
+    /// SMTP for share links and staff notices (`[mail]`); absent: no e-mail.
     #[serde(default)]
     pub mail: Option<immohub_shares::mail::MailSettings>,
+    /// Accepted tenants with dossier (`[tenants]`, TEN-1..TEN-3).
+    #[serde(default)]
+    pub tenants: TenantsSection,
     /// Partner connections, `[[partner]]` tables.
     #[serde(default, rename = "partner")]
     pub partners: Vec<PartnerEntry>,
@@ -98,6 +101,31 @@ pub struct ErpConfig {
     /// relative to it. Needed for OpenImmo exports with images and PDFs (VAC-2, VAC-4).
     #[serde(default)]
     pub documents_dir: Option<PathBuf>,
+    /// Where the ERP reads the dossiers of accepted tenants (TEN-1): a directory (share) the
+    /// ERP and its staff can open. Without it, immohub accepts no tenants.
+    #[serde(default)]
+    pub dossier_dir: Option<PathBuf>,
+}
+
+/// `[tenants]`: accepted tenants with dossier (TEN-1..TEN-3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantsSection {
+    /// Largest dossier file in MB (default 100).
+    #[serde(default = "default_max_file_mb")]
+    pub max_file_mb: u64,
+}
+
+impl Default for TenantsSection {
+    fn default() -> Self {
+        TenantsSection {
+            max_file_mb: default_max_file_mb(),
+        }
+    }
+}
+
+fn default_max_file_mb() -> u64 {
+    100
 }
 
 /// Credentials at rest (GEN-5).
@@ -313,6 +341,7 @@ impl Default for ErpConfig {
             write_url: None,
             mapping: None,
             documents_dir: None,
+            dossier_dir: None,
         }
     }
 }
@@ -358,6 +387,12 @@ impl Config {
     /// maximum frequencies (GEN-6).
     pub fn validate(&self) -> anyhow::Result<()> {
         self.delivery.validate()?;
+        if self.tenants.max_file_mb == 0 || self.tenants.max_file_mb > 10_240 {
+            anyhow::bail!(
+                "[tenants] max_file_mb: {} liegt nicht zwischen 1 und 10240",
+                self.tenants.max_file_mb
+            );
+        }
         self.matching
             .validate()
             .map_err(|e| anyhow::anyhow!("[matching]: {e}"))?;

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use immohub_domain::profile::FeedKind;
 use immohub_engine::duplicates::DuplicateCheck;
 use immohub_engine::writeback::{self, external_ref};
 use immohub_engine::{PartnerConfig, SystemClock, WritebackOptions, poll_interessenten};
@@ -107,11 +106,21 @@ pub async fn sync_run(app: &App, a: &SyncRunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What the worker needs besides prospects: accepted tenants (TEN-1..TEN-3).
+pub struct WorkerExtras {
+    /// immohub's dossier directory (what the partner API received).
+    pub dossiers: std::path::PathBuf,
+    /// Staff e-mail; `None` without `[mail]` (e-mails wait in the queue).
+    pub mail: Option<Arc<dyn immohub_engine::tenants::SendMail>>,
+}
+
 /// Starts the write-back worker of `serve`: every [`POLL_INTERVAL`] it writes the due prospects
-/// of every partner with a technical user into the ERP, until `stop` turns `true`.
+/// and accepted tenants of every partner with a technical user into the ERP and sends the
+/// staff e-mails, until `stop` turns `true`.
 pub fn spawn_worker(
     config: Config,
     store: Arc<SqlStore>,
+    extras: WorkerExtras,
     mut stop: watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -154,6 +163,19 @@ pub fn spawn_worker(
                 }
             }
             if let Some(erp) = &sink {
+                if let Some(dossier_dir) = &config.erp.dossier_dir {
+                    crate::tenants::poll_all(
+                        store.as_ref(),
+                        erp,
+                        dossier_dir,
+                        &extras.dossiers,
+                        &dups,
+                        &partners,
+                        &opts,
+                        extras.mail.as_deref(),
+                    )
+                    .await;
+                }
                 for (p, rest) in partners.iter().zip(resting.iter_mut()) {
                     if *stop.borrow() {
                         break;
@@ -240,7 +262,7 @@ pub async fn check(config: &Config) -> bool {
             return false;
         }
     };
-    let ok = match sink.check().await {
+    let mut ok = match sink.check().await {
         Ok(n) => {
             let rows = if n == 1 { "Zeile" } else { "Zeilen" };
             println!("  ✓ ERP-Schnittstellentabelle {PROSPECTS_TABLE}: {n} {rows}");
@@ -251,6 +273,7 @@ pub async fn check(config: &Config) -> bool {
             false
         }
     };
+    ok &= crate::tenants::check(config, &sink).await;
     sink.close().await;
     ok
 }
@@ -260,15 +283,20 @@ pub async fn check(config: &Config) -> bool {
 pub async fn prospect_status(
     store: &dyn Store,
     partner: &str,
+    kind: InboxKind,
     key: &str,
     limit: u32,
 ) -> anyhow::Result<()> {
+    let what = match kind {
+        InboxKind::Prospect => "Interessent",
+        InboxKind::Tenant => "Mieter",
+    };
     let item = store
-        .inbox_by_key(partner, InboxKind::Prospect, key)
+        .inbox_by_key(partner, kind, key)
         .await?
-        .with_context(|| format!("Interessent „{key}“ ist für {partner} nicht bekannt"))?;
+        .with_context(|| format!("{what} „{key}“ ist für {partner} nicht bekannt"))?;
     let mut line = format!(
-        "Interessent {key} bei {partner} (Eingang {}, empfangen {}): {}",
+        "{what} {key} bei {partner} (Eingang {}, empfangen {}): {}",
         item.id,
         berlin(item.received_at),
         item.status.label_de()
@@ -283,7 +311,7 @@ pub async fn prospect_status(
     let history = store
         .outcomes(
             partner,
-            FeedKind::Prospect,
+            kind.feed(),
             &external_ref(partner, key),
             limit.max(1),
         )
@@ -299,5 +327,20 @@ pub async fn prospect_status(
         ]);
     }
     println!("{t}");
+    for n in store.notifications_of(item.id).await? {
+        let mut line = format!(
+            "  E-Mail an {}: {} ({} Versuch(e))",
+            n.recipient,
+            n.status.label_de(),
+            n.attempts
+        );
+        if let Some(at) = n.sent_at {
+            line += &format!(", {}", berlin(at));
+        }
+        if let Some(e) = &n.error {
+            line += &format!(" – {e}");
+        }
+        println!("{line}");
+    }
     Ok(())
 }

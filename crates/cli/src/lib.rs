@@ -14,6 +14,7 @@ mod review;
 mod schedules;
 mod secrets;
 pub mod shares;
+mod tenants;
 mod vault;
 
 use std::path::PathBuf;

@@ -12,7 +12,7 @@ use comfy_table::Table;
 use immohub_secrets::secrecy::SecretString;
 use immohub_shares::mail::Mailer;
 use immohub_shares::{CreateRoom, NewRecipientRequest, RecipientSource, Shares};
-use immohub_store::{ConsentSettings, EventFilter, ShareStore, Store};
+use immohub_store::{ConsentSettings, EventFilter, NotificationStore, ShareStore, Store};
 
 use crate::app::App;
 
@@ -33,6 +33,23 @@ pub enum StaffCommand {
     List,
     /// Sperrt ein Mitarbeiterkonto; sein Schlüssel gilt sofort nicht mehr.
     Revoke { name: String },
+    /// Abonniert E-Mails: „tenants“ = neuer Mieter ohne Vertrag (TEN-3); ohne --partner für
+    /// alle Partner.
+    Subscribe {
+        name: String,
+        #[arg(long, default_value = "tenants")]
+        topic: String,
+        #[arg(long)]
+        partner: Option<String>,
+    },
+    /// Beendet ein Abonnement.
+    Unsubscribe {
+        name: String,
+        #[arg(long, default_value = "tenants")]
+        topic: String,
+        #[arg(long)]
+        partner: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -243,7 +260,7 @@ pub async fn service(app: &App, with_erp: bool) -> anyhow::Result<Shares> {
     Ok(shares)
 }
 
-async fn resolve_password(app: &App, value: &str) -> anyhow::Result<SecretString> {
+pub(crate) async fn resolve_password(app: &App, value: &str) -> anyhow::Result<SecretString> {
     let Some(name) = value.strip_prefix("secret:") else {
         anyhow::bail!(
             "[mail] password muss ein Verweis „secret:NAME“ sein (immohub shares mail-password \
@@ -280,13 +297,23 @@ pub async fn staff(config: &Path, cmd: &StaffCommand) -> anyhow::Result<()> {
         }
         StaffCommand::List => {
             let mut t = Table::new();
-            t.set_header(["Name", "E-Mail", "Status", "angelegt"]);
+            t.set_header(["Name", "E-Mail", "Status", "angelegt", "Abonnements"]);
+            let subs = app.store.subscriptions().await?;
             for u in app.store.staff_list().await? {
+                let mine: Vec<String> = subs
+                    .iter()
+                    .filter(|s| s.staff == u.name)
+                    .map(|s| match &s.connection {
+                        Some(c) => format!("{} ({c})", s.topic),
+                        None => s.topic.clone(),
+                    })
+                    .collect();
                 t.add_row([
                     u.name,
                     u.email.unwrap_or_default(),
                     if u.active { "aktiv" } else { "gesperrt" }.to_owned(),
                     immohub_shares::view::berlin(u.created_at),
+                    mine.join(", "),
                 ]);
             }
             println!("{t}");
@@ -296,6 +323,61 @@ pub async fn staff(config: &Path, cmd: &StaffCommand) -> anyhow::Result<()> {
                 anyhow::bail!("kein aktives Mitarbeiterkonto „{name}“");
             }
             println!("Mitarbeiterkonto „{name}“ gesperrt; sein Schlüssel gilt nicht mehr.");
+        }
+        StaffCommand::Subscribe {
+            name,
+            topic,
+            partner,
+        } => {
+            if !immohub_store::TOPICS.contains(&topic.as_str()) {
+                anyhow::bail!(
+                    "unbekanntes Thema „{topic}“ (bekannt: {})",
+                    immohub_store::TOPICS.join(", ")
+                );
+            }
+            if let Some(p) = partner {
+                app.config.partner(p)?;
+            }
+            let new = app
+                .store
+                .subscribe(name, topic, partner.as_deref(), Utc::now())
+                .await?;
+            let scope = partner
+                .as_deref()
+                .map_or("alle Partner".to_owned(), |p| format!("Partner „{p}“"));
+            println!(
+                "{name} erhält E-Mails zu „{topic}“ ({scope}){}",
+                if new {
+                    ""
+                } else {
+                    " – war bereits abonniert"
+                }
+            );
+            let has_email = app
+                .store
+                .staff_list()
+                .await?
+                .into_iter()
+                .any(|u| &u.name == name && u.email.as_deref().is_some_and(|e| !e.is_empty()));
+            if !has_email {
+                println!(
+                    "Achtung: das Konto hat keine E-Mail-Adresse; bitte mit „immohub staff add                      … --email“ anlegen"
+                );
+            }
+        }
+        StaffCommand::Unsubscribe {
+            name,
+            topic,
+            partner,
+        } => {
+            if !app
+                .store
+                .unsubscribe(name, topic, partner.as_deref())
+                .await?
+            {
+                anyhow::bail!("{name} hat „{topic}“ nicht abonniert");
+            }
+            println!("Abonnement „{topic}“ von {name} beendet.");
         }
     }
     Ok(())

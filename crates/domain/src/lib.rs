@@ -9,6 +9,7 @@ pub mod prospect;
 pub mod raw;
 pub mod rules;
 pub mod schedule;
+pub mod tenant;
 pub mod usecase;
 pub mod vacancy;
 

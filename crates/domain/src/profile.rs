@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 /// What a partner sees in its change feed. Persons appear as tenants and/or owners.
 ///
-/// [`FeedKind::Prospect`] is the one inbound kind (partner → ERP): it is no feed and no profile
-/// lists it, but its records have outcomes in the protocol like every other record (GEN-7,
+/// [`FeedKind::Prospect`] and [`FeedKind::AcceptedTenant`] are the inbound kinds (partner → ERP):
+/// they are no feeds and no profile lists them, but their records have outcomes in the protocol like every other record (GEN-7,
 /// GEN-8), so [`FeedKind::parse`] knows it; [`FeedKind::ALL`] holds the outbound feeds only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -26,6 +26,8 @@ pub enum FeedKind {
     Vacancy,
     /// Prospects sent in by the partner (PRO-2): inbound, not a feed.
     Prospect,
+    /// Tenants accepted at the partner, with dossier (TEN-1): inbound, not a feed.
+    AcceptedTenant,
 }
 
 impl FeedKind {
@@ -42,7 +44,7 @@ impl FeedKind {
     ];
 
     /// The inbound kinds (partner → ERP): outcomes in the protocol, no feed.
-    pub const INBOUND: [FeedKind; 1] = [FeedKind::Prospect];
+    pub const INBOUND: [FeedKind; 2] = [FeedKind::Prospect, FeedKind::AcceptedTenant];
 
     /// Path segment in the partner API (`/v1/feeds/units`).
     pub fn as_str(self) -> &'static str {
@@ -57,6 +59,7 @@ impl FeedKind {
             FeedKind::Owner => "owners",
             FeedKind::Vacancy => "vacancies",
             FeedKind::Prospect => "prospects",
+            FeedKind::AcceptedTenant => "accepted-tenants",
         }
     }
 
@@ -72,6 +75,7 @@ impl FeedKind {
             FeedKind::Owner => "Eigentümer",
             FeedKind::Vacancy => "Leerstände",
             FeedKind::Prospect => "Interessenten",
+            FeedKind::AcceptedTenant => "Mieter ohne Vertrag",
         }
     }
 
@@ -91,7 +95,9 @@ impl FeedKind {
             FeedKind::Building => E::Building,
             FeedKind::Unit => E::Unit,
             FeedKind::Lease => E::Lease,
-            FeedKind::Tenant | FeedKind::Owner | FeedKind::Prospect => E::Person,
+            FeedKind::Tenant | FeedKind::Owner | FeedKind::Prospect | FeedKind::AcceptedTenant => {
+                E::Person
+            }
             FeedKind::Ownership => E::Ownership,
             FeedKind::Vacancy => E::Vacancy,
         }

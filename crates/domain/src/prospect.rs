@@ -255,12 +255,12 @@ impl Prospect {
     }
 }
 
-fn required(field: &str) -> InvalidField {
+pub(crate) fn required(field: &str) -> InvalidField {
     InvalidField::new(field, "Pflichtfeld fehlt", "required field missing")
 }
 
 /// Reports keys that are not in `known`.
-fn unknown_fields(
+pub(crate) fn unknown_fields(
     obj: &Map<String, Value>,
     prefix: &str,
     known: &[&str],
@@ -280,7 +280,7 @@ fn unknown_fields(
 
 /// A text field: trimmed, `None` when missing, `null` or blank. Wrong types, control
 /// characters and overlong text are errors.
-fn text(
+pub(crate) fn text(
     obj: &Map<String, Value>,
     key: &str,
     prefix: &str,
@@ -328,7 +328,7 @@ fn text(
     }
 }
 
-fn json_type(v: &Value) -> &'static str {
+pub(crate) fn json_type(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "ein Wahrheitswert",
@@ -339,7 +339,7 @@ fn json_type(v: &Value) -> &'static str {
     }
 }
 
-fn json_type_en(v: &Value) -> &'static str {
+pub(crate) fn json_type_en(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

@@ -14,6 +14,7 @@ pub mod openimmo_export;
 pub mod scheduler;
 pub mod source;
 pub mod stammdaten;
+pub mod tenants;
 pub mod vault;
 pub mod webhooks;
 pub mod writeback;

@@ -310,8 +310,8 @@ enum Decision {
     Fail { reason: String, rule: &'static str },
 }
 
-/// How the unit ID of a prospect resolved.
-enum Unit {
+/// How the unit ID of a prospect (or an accepted tenant) resolved.
+pub(crate) enum Unit {
     Found([String; 4]),
     Unknown { reason: String, rule: &'static str },
 }
@@ -506,7 +506,7 @@ impl Ctx<'_> {
                 });
             }
         };
-        let numbers = match self.resolve_unit(&prospect.unit_id).await? {
+        let numbers = match resolve_unit(self.store, self.partner, &prospect.unit_id).await? {
             Unit::Found(n) => n,
             Unit::Unknown { reason, rule } => return Ok(Decision::Fail { reason, rule }),
         };
@@ -588,67 +588,6 @@ impl Ctx<'_> {
         })
     }
 
-    /// The ERP numbers of a unit the partner named by its composite ID (GEN-1): from the
-    /// partner's unit feed when it received the unit, else from the canonical units.
-    async fn resolve_unit(&self, unit_id: &str) -> Result<Unit, StoreError> {
-        let name = &self.partner.name;
-        let state = self
-            .store
-            .record_by_partner_id(name, FeedKind::Unit, unit_id)
-            .await?
-            .filter(|s| s.partner_id.as_deref() == Some(unit_id));
-        let erp_key = match state {
-            Some(s) if s.status == RecordStatus::Deleted => {
-                return Ok(Unit::Unknown {
-                    reason: format!("Einheit „{unit_id}“ ist im ERP gelöscht (GEN-10)"),
-                    rule: "PRO-1",
-                });
-            }
-            Some(s) => s.erp_key,
-            None => {
-                let Ok(parts) = id::split(self.partner.separator, unit_id, 4) else {
-                    return Ok(Unit::Unknown {
-                        reason: format!(
-                            "„{unit_id}“ ist keine Einheiten-ID aus vier Teilen (GEN-1)"
-                        ),
-                        rule: "GEN-1",
-                    });
-                };
-                parts.join(&KEY_SEP.to_string())
-            }
-        };
-        let parts: Vec<String> = key_parts(&erp_key).into_iter().map(str::to_owned).collect();
-        let Ok(numbers) = <[String; 4]>::try_from(parts) else {
-            return Ok(Unit::Unknown {
-                reason: format!("Einheit „{unit_id}“ hat keinen ERP-Schlüssel aus vier Teilen"),
-                rule: "GEN-1",
-            });
-        };
-        if !self.partner.clients.contains(&numbers[0]) {
-            return Ok(Unit::Unknown {
-                reason: format!(
-                    "Mandant {} ist für den Partner „{name}“ nicht freigegeben (GEN-2)",
-                    numbers[0]
-                ),
-                rule: "GEN-2",
-            });
-        }
-        match self.store.entity(ErpEntity::Unit, &erp_key).await? {
-            Some(e) if !e.deleted => Ok(Unit::Found(numbers)),
-            Some(_) => Ok(Unit::Unknown {
-                reason: format!("Einheit „{unit_id}“ ist im ERP gelöscht (GEN-10)"),
-                rule: "PRO-1",
-            }),
-            None => Ok(Unit::Unknown {
-                reason: format!(
-                    "Einheit „{unit_id}“ ist im ERP nicht bekannt (noch kein Stammdatenabgleich, \
-                     oder falsche Objekt-ID)"
-                ),
-                rule: "PRO-1",
-            }),
-        }
-    }
-
     /// Ends the attempt in the store with its protocol line and counters.
     async fn record(
         &self,
@@ -693,6 +632,7 @@ impl Ctx<'_> {
                 at,
             },
             counts: delta.clone(),
+            notify: Vec::new(),
         };
         if self.store.finish_inbox(&done).await? {
             counts.read += delta.read;
@@ -707,5 +647,67 @@ impl Ctx<'_> {
             );
         }
         Ok(())
+    }
+}
+
+/// The ERP numbers of a unit the partner named by its composite ID (GEN-1): from the
+/// partner's unit feed when it received the unit, else from the canonical units.
+pub(crate) async fn resolve_unit(
+    store: &dyn Store,
+    partner: &PartnerConfig,
+    unit_id: &str,
+) -> Result<Unit, StoreError> {
+    let name = &partner.name;
+    let state = store
+        .record_by_partner_id(name, FeedKind::Unit, unit_id)
+        .await?
+        .filter(|s| s.partner_id.as_deref() == Some(unit_id));
+    let erp_key = match state {
+        Some(s) if s.status == RecordStatus::Deleted => {
+            return Ok(Unit::Unknown {
+                reason: format!("Einheit „{unit_id}“ ist im ERP gelöscht (GEN-10)"),
+                rule: "PRO-1",
+            });
+        }
+        Some(s) => s.erp_key,
+        None => {
+            let Ok(parts) = id::split(partner.separator, unit_id, 4) else {
+                return Ok(Unit::Unknown {
+                    reason: format!("„{unit_id}“ ist keine Einheiten-ID aus vier Teilen (GEN-1)"),
+                    rule: "GEN-1",
+                });
+            };
+            parts.join(&KEY_SEP.to_string())
+        }
+    };
+    let parts: Vec<String> = key_parts(&erp_key).into_iter().map(str::to_owned).collect();
+    let Ok(numbers) = <[String; 4]>::try_from(parts) else {
+        return Ok(Unit::Unknown {
+            reason: format!("Einheit „{unit_id}“ hat keinen ERP-Schlüssel aus vier Teilen"),
+            rule: "GEN-1",
+        });
+    };
+    if !partner.clients.contains(&numbers[0]) {
+        return Ok(Unit::Unknown {
+            reason: format!(
+                "Mandant {} ist für den Partner „{name}“ nicht freigegeben (GEN-2)",
+                numbers[0]
+            ),
+            rule: "GEN-2",
+        });
+    }
+    match store.entity(ErpEntity::Unit, &erp_key).await? {
+        Some(e) if !e.deleted => Ok(Unit::Found(numbers)),
+        Some(_) => Ok(Unit::Unknown {
+            reason: format!("Einheit „{unit_id}“ ist im ERP gelöscht (GEN-10)"),
+            rule: "PRO-1",
+        }),
+        None => Ok(Unit::Unknown {
+            reason: format!(
+                "Einheit „{unit_id}“ ist im ERP nicht bekannt (noch kein Stammdatenabgleich, \
+                 oder falsche Objekt-ID)"
+            ),
+            rule: "PRO-1",
+        }),
     }
 }

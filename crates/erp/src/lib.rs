@@ -23,6 +23,7 @@ mod mapping;
 pub mod sink;
 mod source;
 mod sqlite;
+pub mod tenants;
 
 pub use demo::{DemoOptions, DemoSummary, InvalidRecord, create_demo};
 pub use error::{BoxError, ErpError, redact_url};
@@ -30,3 +31,4 @@ pub use interface::{CHANGED_COLUMN, InterfaceColumn, interface_columns, view_nam
 pub use mapping::{DEMO_MAPPING_TOML, EntityMapping, Mapping};
 pub use sink::{ErpSink, PROSPECTS_TABLE, PersonMatch, ProspectRow, SinkWrite};
 pub use source::{Backend, CheckLine, CheckStatus, ErpSource};
+pub use tenants::{TENANT_DOCUMENTS_TABLE, TENANTS_TABLE, TenantRow};

@@ -144,10 +144,11 @@ impl fmt::Debug for ErpSink {
 }
 
 /// A value bound into the INSERT.
-enum Param {
+pub(crate) enum Param {
     Text(Option<String>),
     Date(Option<chrono::NaiveDate>),
     Time(DateTime<Utc>),
+    Int(i64),
 }
 
 impl ProspectRow {
@@ -329,6 +330,7 @@ impl ErpSink {
                         Param::Text(v) => q.bind(v),
                         Param::Date(v) => q.bind(v),
                         Param::Time(v) => q.bind(v),
+                        Param::Int(v) => q.bind(v),
                     };
                 }
                 let inserted = q.fetch_optional(pool).await.map_err(sqlx_error)?;
@@ -355,6 +357,7 @@ impl ErpSink {
                         Param::Text(v) => q.bind(v),
                         Param::Date(v) => q.bind(v),
                         Param::Time(v) => q.bind(v.naive_utc()),
+                        Param::Int(v) => q.bind(v),
                     };
                 }
                 match q.execute(pool).await {
@@ -443,21 +446,11 @@ fn sqlite_write(
     external_ref: &str,
 ) -> Result<SinkWrite, ErpError> {
     use rusqlite::TransactionBehavior;
-    use rusqlite::types::Value;
     let mut conn = target.open().map_err(sqlite_error)?;
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(sqlite_error)?;
-    let values: Vec<Value> = params
-        .iter()
-        .map(|p| match p {
-            Param::Text(Some(s)) => Value::Text(s.clone()),
-            Param::Text(None) | Param::Date(None) => Value::Null,
-            Param::Date(Some(d)) => Value::Text(d.format("%Y-%m-%d").to_string()),
-            // The demo ERP's timestamp form: UTC, `YYYY-MM-DD HH:MM:SS`.
-            Param::Time(t) => Value::Text(t.format("%Y-%m-%d %H:%M:%S").to_string()),
-        })
-        .collect();
+    let values = sqlite_values(params);
     let inserted = tx
         .execute(insert, rusqlite::params_from_iter(values))
         .map_err(sqlite_error)?
@@ -467,6 +460,22 @@ fn sqlite_write(
         .map_err(sqlite_error)?;
     tx.commit().map_err(sqlite_error)?;
     Ok(SinkWrite { erp_id, inserted })
+}
+
+/// The values of a SQLite statement (dates and times as the demo ERP's text forms).
+pub(crate) fn sqlite_values(params: &[Param]) -> Vec<rusqlite::types::Value> {
+    use rusqlite::types::Value;
+    params
+        .iter()
+        .map(|p| match p {
+            Param::Text(Some(s)) => Value::Text(s.clone()),
+            Param::Text(None) | Param::Date(None) => Value::Null,
+            Param::Date(Some(d)) => Value::Text(d.format("%Y-%m-%d").to_string()),
+            // The demo ERP's timestamp form: UTC, `YYYY-MM-DD HH:MM:SS`.
+            Param::Time(t) => Value::Text(t.format("%Y-%m-%d %H:%M:%S").to_string()),
+            Param::Int(v) => Value::Integer(*v),
+        })
+        .collect()
 }
 
 fn write_error(transient: bool, source: impl Into<BoxError>) -> ErpError {

@@ -24,14 +24,18 @@ pub enum InboxKind {
     /// A prospect (Interessent) for a unit; the payload is an
     /// [`immohub_domain::prospect::Prospect`].
     Prospect,
+    /// A tenant accepted at the partner, with dossier (TEN-1); the payload is an
+    /// [`immohub_domain::tenant::AcceptedTenant`].
+    Tenant,
 }
 
 impl InboxKind {
-    pub const ALL: [InboxKind; 1] = [InboxKind::Prospect];
+    pub const ALL: [InboxKind; 2] = [InboxKind::Prospect, InboxKind::Tenant];
 
     pub fn as_str(self) -> &'static str {
         match self {
             InboxKind::Prospect => "prospect",
+            InboxKind::Tenant => "tenant",
         }
     }
 
@@ -43,6 +47,7 @@ impl InboxKind {
     pub fn feed(self) -> FeedKind {
         match self {
             InboxKind::Prospect => FeedKind::Prospect,
+            InboxKind::Tenant => FeedKind::AcceptedTenant,
         }
     }
 }
@@ -253,6 +258,9 @@ pub struct InboxDone {
     pub outcome: Outcome,
     /// Added to the run's counters.
     pub counts: Counts,
+    /// E-mails to queue with a written item (TEN-3), once per recipient.
+    #[serde(default)]
+    pub notify: Vec<crate::NewNotification>,
 }
 
 /// The inbox of the hub store. Every method is one transaction.

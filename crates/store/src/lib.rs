@@ -9,6 +9,7 @@
 mod environments;
 mod inbox;
 mod model;
+mod notify;
 mod outbox;
 mod schedules;
 mod secrets;
@@ -18,6 +19,7 @@ mod sql;
 pub use environments::*;
 pub use inbox::*;
 pub use model::*;
+pub use notify::*;
 pub use outbox::*;
 pub use schedules::*;
 pub use secrets::*;
@@ -54,6 +56,7 @@ pub trait Store:
     + SecretStore
     + EnvironmentStore
     + InboxStore
+    + NotificationStore
     + ScheduleStore
     + ShareStore
     + Send

@@ -9,6 +9,7 @@
 mod common;
 mod environments;
 mod inbox;
+mod notify;
 mod outbox;
 mod postgres;
 mod schedules;

@@ -287,6 +287,7 @@ async fn pro_2_a_key_sees_only_its_own_prospects_and_their_erp_status() {
                 at: now,
             },
             counts: Counts::default(),
+            notify: Vec::new(),
         })
         .await
         .unwrap();
@@ -457,6 +458,7 @@ async fn pro_3_review_list_api_for_staff_only() {
                     at: now,
                 },
                 counts: Counts::default(),
+                notify: Vec::new(),
             })
             .await
             .unwrap()

@@ -14,3 +14,4 @@ mod docs;
 mod servers;
 mod sink;
 mod sqlite;
+mod tenants;

@@ -73,6 +73,7 @@ fn done(id: i64, holder: &str, run_id: i64, result: InboxResult, minute: i64) ->
             failed: i64::from(status != RecordStatus::Sent),
             ..Counts::default()
         },
+        notify: Vec::new(),
     }
 }
 

@@ -267,6 +267,25 @@ pub(crate) async fn finish_inbox(pool: &Pool<Db>, done: &InboxDone) -> Result<bo
         .execute(&mut *tx)
         .await?;
     }
+    if matches!(done.result, InboxResult::Written { .. }) {
+        for n in &done.notify {
+            sqlx::query(
+                "INSERT INTO notifications \
+                     (item_id, topic, recipient, subject, body, status, attempts, \
+                      next_attempt_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6) \
+                 ON CONFLICT (item_id, recipient) DO NOTHING",
+            )
+            .bind(done.id)
+            .bind(&n.topic)
+            .bind(&n.recipient)
+            .bind(&n.subject)
+            .bind(&n.body)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
     let o = &done.outcome;
     sqlx::query(
         "INSERT INTO outcomes \
