@@ -35,6 +35,9 @@ pub struct Runs {
 }
 
 /// A running server over a fresh store.
+/// Largest dossier file of the test server.
+pub const DOSSIER_MAX_BYTES: u64 = 64 * 1024;
+
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
@@ -42,7 +45,7 @@ pub struct TestApp {
     pub runs: Runs,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
-    _dir: tempfile::TempDir,
+    pub _dir: tempfile::TempDir,
 }
 
 /// Everything the server logged in this test binary (all tests), for the logging test.
@@ -109,7 +112,11 @@ impl TestApp {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();
         let mut state = ApiState::new(store.clone())
-            .with_vault(Arc::new(immohub_engine::MemoryVault::default()));
+            .with_vault(Arc::new(immohub_engine::MemoryVault::default()))
+            .with_dossiers(immohub_api::tenants::DossierSettings {
+                dir: dir.path().join("dossiers"),
+                max_file_bytes: DOSSIER_MAX_BYTES,
+            });
         if let Some(launcher) = launcher(store.clone()) {
             state = state.with_launcher(launcher);
         }

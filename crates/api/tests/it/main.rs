@@ -13,4 +13,5 @@ mod meta;
 mod prospects;
 mod records;
 mod runs;
+mod tenants;
 mod webhooks;
