@@ -8,5 +8,6 @@ mod delivery;
 mod memory_erp;
 mod scheduler;
 mod stammdaten;
+mod tenants;
 mod vacancies;
 mod writeback;

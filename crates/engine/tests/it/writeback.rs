@@ -26,15 +26,15 @@ use immohub_store::{
 use serde_json::json;
 use sqlx::Connection;
 
-struct Env {
-    _dir: tempfile::TempDir,
-    erp_path: PathBuf,
-    store: SqlStore,
-    sink: ErpSink,
-    clock: FixedClock,
-    partner: PartnerConfig,
+pub(crate) struct Env {
+    pub(crate) _dir: tempfile::TempDir,
+    pub(crate) erp_path: PathBuf,
+    pub(crate) store: SqlStore,
+    pub(crate) sink: ErpSink,
+    pub(crate) clock: FixedClock,
+    pub(crate) partner: PartnerConfig,
     /// Unit IDs the partner received (GEN-1, separator `.`).
-    units: Vec<String>,
+    pub(crate) units: Vec<String>,
 }
 
 fn partner(user: Option<&str>) -> PartnerConfig {
@@ -49,7 +49,7 @@ fn partner(user: Option<&str>) -> PartnerConfig {
 }
 
 /// Demo ERP, hub store, one master-data run (so immohub knows the units).
-async fn env() -> Env {
+pub(crate) async fn env() -> Env {
     let dir = tempfile::tempdir().unwrap();
     let erp_path = dir.path().join("erp.db");
     immohub_erp::create_demo(
