@@ -385,21 +385,26 @@ pub async fn list(
 
 /// A connection accepts prospects only with a technical ERP user (GEN-3).
 pub(crate) fn accepts_prospects(caller: &Caller) -> Result<(), ApiError> {
-    let user = caller
-        .connection
-        .config
-        .get("technical_user")
-        .and_then(|u| u.as_str())
-        .filter(|u| !u.is_empty());
-    match user {
-        Some(_) => Ok(()),
-        None => Err(ApiError::not_found(
+    match has_technical_user(caller) {
+        true => Ok(()),
+        false => Err(ApiError::not_found(
             "Diese Verbindung nimmt keine Interessenten an: für sie ist kein technischer \
              ERP-Benutzer (technical_user) konfiguriert (GEN-3)",
             "this connection accepts no prospects: it has no technical ERP user \
              (technical_user) configured (GEN-3)",
         )),
     }
+}
+
+/// Does the caller's connection have a technical ERP user (GEN-3)? Without one nothing it sends
+/// can be written into the ERP.
+pub(crate) fn has_technical_user(caller: &Caller) -> bool {
+    caller
+        .connection
+        .config
+        .get("technical_user")
+        .and_then(|u| u.as_str())
+        .is_some_and(|u| !u.is_empty())
 }
 
 /// The connection's separator of composite IDs (GEN-1).

@@ -37,7 +37,9 @@ use crate::ApiState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
 use crate::params;
-use crate::prospects::{ListQuery, ProspectStatus, idempotency_key, invalid, separator};
+use crate::prospects::{
+    ListQuery, ProspectStatus, has_technical_user, idempotency_key, invalid, separator,
+};
 
 /// Default largest dossier file: 100 MB.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 100 * 1024 * 1024;
@@ -523,15 +525,9 @@ pub async fn list(
 
 /// A connection accepts tenants only with a technical ERP user (GEN-3).
 fn accepts_tenants(caller: &Caller) -> Result<(), ApiError> {
-    let user = caller
-        .connection
-        .config
-        .get("technical_user")
-        .and_then(|u| u.as_str())
-        .filter(|u| !u.is_empty());
-    match user {
-        Some(_) => Ok(()),
-        None => Err(ApiError::not_found(
+    match has_technical_user(caller) {
+        true => Ok(()),
+        false => Err(ApiError::not_found(
             "Diese Verbindung nimmt keine Mieter an: für sie ist kein technischer ERP-Benutzer \
              (technical_user) konfiguriert (GEN-3)",
             "this connection accepts no tenants: it has no technical ERP user \

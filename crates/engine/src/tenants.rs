@@ -178,33 +178,7 @@ async fn finish(
     counts: Counts,
     errors: Vec<String>,
 ) -> Result<RunSummary, SyncError> {
-    let status = if !errors.is_empty() {
-        RunStatus::Failed
-    } else if counts.failed > 0 {
-        RunStatus::Partial
-    } else {
-        RunStatus::Succeeded
-    };
-    let ended_at = cx.clock.now();
-    cx.store
-        .finish_run(
-            run_id,
-            &RunEnd {
-                ended_at,
-                status,
-                errors: errors.clone(),
-            },
-        )
-        .await?;
-    Ok(RunSummary {
-        run_id,
-        status,
-        counts,
-        errors,
-        notes: Vec::new(),
-        started_at,
-        ended_at,
-    })
+    crate::writeback::finish(cx.store, cx.clock, run_id, started_at, counts, errors).await
 }
 
 async fn failed_run(cx: &TenantContext<'_>, run_id: i64, e: StoreError) -> SyncError {

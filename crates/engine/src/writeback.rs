@@ -263,7 +263,8 @@ async fn claim(
         .await
 }
 
-async fn finish(
+/// Ends a write-back run: status from errors and failures, in the protocol (GEN-7).
+pub(crate) async fn finish(
     store: &dyn Store,
     clock: &dyn Clock,
     run_id: i64,
