@@ -769,7 +769,7 @@ pub async fn check(config_path: &Path) -> anyhow::Result<()> {
     println!("  ✓ gültig, {} Partner", config.partners.len());
     for p in &config.partners {
         for s in p.schedules()? {
-            let available = EngineLauncher::supports(s.use_case);
+            let available = crate::schedules::runs_here(p, s.use_case);
             if available {
                 println!(
                     "  ✓ Partner {}: {} {}{}",
@@ -780,10 +780,10 @@ pub async fn check(config_path: &Path) -> anyhow::Result<()> {
                 );
             } else if s.configured {
                 println!(
-                    "  ! Partner {}: Zeitplan für {} gesetzt; dieser Use Case ist in dieser \
-                     Version noch nicht verfügbar",
+                    "  ! Partner {}: Zeitplan für {} gesetzt, läuft aber nicht: {}",
                     p.name,
-                    s.use_case.label_de()
+                    s.use_case.label_de(),
+                    crate::schedules::not_here_de(s.use_case)
                 );
             }
         }

@@ -57,31 +57,27 @@ pub async fn sync_run(app: &App, a: &SyncRunArgs) -> anyhow::Result<()> {
     let sink = erp_sink(&app.config).await?;
     let dups = DuplicateCheck::new(app.config.matching.clone())
         .map_err(|e| anyhow::anyhow!("[matching]: {e}"))?;
+    let vault = app.vault();
     let mut failed = false;
     for p in partners {
-        // PRO-2: feedback files first, so that their prospects are written in this run.
-        if let Ok(entry) = app.config.partner(&p.name)
-            && !entry.feedback.is_empty()
-        {
-            for line in
-                crate::openimmo::pickup_feedback(app, &p, &entry.feedback, &SystemClock).await
-            {
-                println!("{line}");
-            }
-        }
         let opts = WritebackOptions {
             trigger: "manual".to_owned(),
             ..WritebackOptions::default()
         };
-        let s = writeback::run_interessenten(
+        let (lines, s) = interessenten(
             app.store.as_ref(),
+            vault.as_ref(),
+            &app.config,
             &sink,
-            Some(&dups),
+            &dups,
             &p,
-            &SystemClock,
             &opts,
+            &SystemClock,
         )
         .await?;
+        for line in lines {
+            println!("{line}");
+        }
         println!(
             "Lauf {} ({}): {} – {} gelesen, {} ins ERP geschrieben, {} zur Dublettenprüfung \
              (immohub review list), {} Fehler, {:.1} s",
@@ -104,6 +100,83 @@ pub async fn sync_run(app: &App, a: &SyncRunArgs) -> anyhow::Result<()> {
         bail!("mindestens ein Lauf ist fehlgeschlagen (Details: immohub protocol)");
     }
     Ok(())
+}
+
+/// One run of `interessenten` for a partner: its feedback files first (PRO-2), so that their
+/// prospects are written in the same run, then the due prospects into the ERP (PRO-5). Returns
+/// the pickup's lines and the write-back's run.
+#[allow(clippy::too_many_arguments)]
+pub async fn interessenten(
+    store: &SqlStore,
+    vault: &dyn immohub_engine::Vault,
+    config: &Config,
+    sink: &ErpSink,
+    dups: &DuplicateCheck,
+    partner: &PartnerConfig,
+    opts: &WritebackOptions,
+    clock: &dyn immohub_engine::Clock,
+) -> Result<(Vec<String>, immohub_engine::RunSummary), immohub_engine::SyncError> {
+    let mut lines = Vec::new();
+    if let Some(entry) = config.partners.iter().find(|e| e.name == partner.name)
+        && !entry.feedback.is_empty()
+    {
+        lines =
+            crate::openimmo::pickup_feedback(store, vault, partner, &entry.feedback, clock).await;
+    }
+    let s = writeback::run_interessenten(store, sink, Some(dups), partner, clock, opts).await?;
+    Ok((lines, s))
+}
+
+/// `interessenten` by schedule or through the partner API (GEN-6), under the run lease of the
+/// engine's launcher: feedback pickup and write-back as in [`interessenten`]. The schedule
+/// (default daily 06:00, at most hourly) is when feedback files are fetched; prospects that
+/// arrive through the partner API are written by the worker within seconds anyway.
+pub struct InteressentenRunner {
+    pub store: Arc<SqlStore>,
+    pub vault: Arc<dyn immohub_engine::Vault>,
+    pub config: Config,
+    pub clock: Arc<dyn immohub_engine::Clock>,
+}
+
+#[async_trait::async_trait]
+impl immohub_engine::UseCaseRunner for InteressentenRunner {
+    async fn run(
+        &self,
+        partner: &PartnerConfig,
+        trigger: &str,
+        progress: &dyn immohub_engine::Progress,
+    ) -> Result<immohub_engine::RunSummary, immohub_engine::LaunchError> {
+        let failed = |message: String| immohub_engine::LaunchError::Failed {
+            run_id: None,
+            message,
+        };
+        let sink = erp_sink(&self.config)
+            .await
+            .map_err(|e| failed(format!("{e:#}")))?;
+        let dups = DuplicateCheck::new(self.config.matching.clone())
+            .map_err(|e| failed(format!("[matching]: {e}")))?;
+        let opts = WritebackOptions {
+            trigger: trigger.to_owned(),
+            holder: self.config.instance(),
+            ..WritebackOptions::default()
+        };
+        let result = interessenten(
+            &self.store,
+            self.vault.as_ref(),
+            &self.config,
+            &sink,
+            &dups,
+            partner,
+            &opts,
+            self.clock.as_ref(),
+        )
+        .await;
+        sink.close().await;
+        let (lines, mut summary) = result?;
+        progress.run_started(summary.run_id);
+        summary.notes.splice(0..0, lines);
+        Ok(summary)
+    }
 }
 
 /// What the worker needs besides prospects: accepted tenants (TEN-1..TEN-3).

@@ -257,16 +257,16 @@ impl FeedbackEntry {
 /// leniently, its prospects go into the inbox, and the file is moved to the archive folder
 /// only after that; a file that is not XML at all stays where it is and is reported.
 pub async fn pickup_feedback(
-    app: &App,
+    store: &dyn Store,
+    vault: &dyn Vault,
     partner: &PartnerConfig,
     sources: &[FeedbackEntry],
     clock: &dyn Clock,
 ) -> Vec<String> {
     let mut lines = Vec::new();
-    let vault = app.vault();
     for src in sources {
         let result: anyhow::Result<()> = async {
-            let target = resolve_secrets(src.parse_target()?, &partner.name, vault.as_ref()).await?;
+            let target = resolve_secrets(src.parse_target()?, &partner.name, vault).await?;
             let mut conn = target.connect().await?;
             let files = conn.list(&src.pattern).await?;
             if files.is_empty() {
@@ -291,7 +291,7 @@ pub async fn pickup_feedback(
                     }
                 };
                 let s = immohub_engine::feedback::import_feedback(
-                    app.store.as_ref(),
+                    store,
                     partner,
                     &f.name,
                     &file,

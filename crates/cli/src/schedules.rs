@@ -7,11 +7,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Europe::Berlin;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use immohub_domain::UseCase;
 use immohub_engine::{Clock, EngineLauncher, ErpRead, ScheduledJob, SystemClock};
 use immohub_store::{ScheduleStore, Store};
 
 use crate::app::App;
-use crate::config::Config;
+use crate::config::{Config, PartnerEntry};
 
 /// The name of this process in run leases: `server.instance`, else host, process ID and a
 /// random part (the same name the delivery and write-back claims use).
@@ -41,9 +42,36 @@ pub fn launcher(app: &App, erp: Arc<dyn ErpRead>, clock: Arc<dyn Clock>) -> Engi
     )
     .with_after_run(Arc::new(crate::openimmo::ExportHook::new(
         app,
-        clock,
+        clock.clone(),
         app.vault(),
     )))
+    .with_runner(
+        UseCase::Interessenten,
+        Arc::new(crate::inbound::InteressentenRunner {
+            store: app.store.clone(),
+            vault: app.vault(),
+            config: app.config.clone(),
+            clock,
+        }),
+    )
+}
+
+/// Does this version run `use_case` for partner `p` by schedule? The engine's own use cases
+/// for every partner; `interessenten` (feedback pickup and write-back) for partners with a
+/// technical ERP user (GEN-3). Accepted tenants (`mieter`) are written continuously by the
+/// worker of `serve`, not by schedule.
+pub fn runs_here(p: &PartnerEntry, use_case: UseCase) -> bool {
+    EngineLauncher::supports(use_case)
+        || (use_case == UseCase::Interessenten && p.technical_user.is_some())
+}
+
+/// Why [`runs_here`] is false, for `schedule list` and `check`.
+pub fn not_here_de(use_case: UseCase) -> &'static str {
+    match use_case {
+        UseCase::Interessenten => "ohne technischen ERP-Benutzer (technical_user) nicht möglich",
+        UseCase::Mieter => "läuft laufend im Hintergrund von serve, nicht nach Zeitplan",
+        _ => "in dieser Version noch nicht verfügbar",
+    }
 }
 
 /// The scheduled use cases of every partner: those this version can run, not manual.
@@ -52,7 +80,7 @@ pub fn jobs(config: &Config) -> anyhow::Result<Vec<ScheduledJob>> {
     let mut jobs = Vec::new();
     for p in &config.partners {
         for s in p.schedules()? {
-            if EngineLauncher::supports(s.use_case) && !s.schedule.is_manual() {
+            if runs_here(p, s.use_case) && !s.schedule.is_manual() {
                 jobs.push(ScheduledJob {
                     connection: p.name.clone(),
                     use_case: s.use_case,
@@ -94,7 +122,7 @@ pub async fn list(config_path: &Path) -> anyhow::Result<()> {
     ]);
     for p in &app.config.partners {
         for s in p.schedules()? {
-            let available = EngineLauncher::supports(s.use_case);
+            let available = runs_here(p, s.use_case);
             if !available && !s.configured {
                 continue;
             }
@@ -122,7 +150,7 @@ pub async fn list(config_path: &Path) -> anyhow::Result<()> {
                 }
             };
             let status = if !available {
-                "in dieser Version noch nicht verfügbar".to_owned()
+                not_here_de(s.use_case).to_owned()
             } else {
                 match store.lease(&p.name, s.use_case).await? {
                     Some(l) if l.is_active(now) => format!(

@@ -361,7 +361,8 @@ pub async fn staff(config: &Path, cmd: &StaffCommand) -> anyhow::Result<()> {
                 .any(|u| &u.name == name && u.email.as_deref().is_some_and(|e| !e.is_empty()));
             if !has_email {
                 println!(
-                    "Achtung: das Konto hat keine E-Mail-Adresse; bitte mit „immohub staff add                      … --email“ anlegen"
+                    "Achtung: das Konto hat keine E-Mail-Adresse und erhält daher keine E-Mails \
+                     (Konto mit Adresse: immohub staff add NAME --email ADRESSE)"
                 );
             }
         }

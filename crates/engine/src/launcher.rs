@@ -263,6 +263,23 @@ struct Inner {
     lease_ttl: Duration,
     options: SyncOptions,
     after_run: Option<Arc<dyn AfterRun>>,
+    runners: Vec<(UseCase, Arc<dyn UseCaseRunner>)>,
+}
+
+/// A use case whose run lives outside the engine because it needs the application's
+/// transports and credentials, e.g. `interessenten`: pick up the partner's feedback files, then
+/// write the due prospects into the ERP. The launcher runs it like its own: under the run
+/// lease, by schedule, by hand or through the partner API.
+#[async_trait::async_trait]
+pub trait UseCaseRunner: Send + Sync {
+    /// Runs the use case for `connection` to the end; calls `progress.run_started` once its
+    /// protocol run exists.
+    async fn run(
+        &self,
+        connection: &PartnerConfig,
+        trigger: &str,
+        progress: &dyn Progress,
+    ) -> Result<RunSummary, LaunchError>;
 }
 
 /// Work that follows a successful run of a use case under the same run lease, e.g. the
@@ -304,6 +321,7 @@ impl EngineLauncher {
                 lease_ttl: DEFAULT_LEASE_TTL,
                 options: SyncOptions::default(),
                 after_run: None,
+                runners: Vec::new(),
             }),
         }
     }
@@ -312,6 +330,16 @@ impl EngineLauncher {
     pub fn with_after_run(self, hook: Arc<dyn AfterRun>) -> Self {
         let mut inner = Arc::unwrap_or_clone(self.inner);
         inner.after_run = Some(hook);
+        EngineLauncher {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// Runs `use_case` with `runner` (see [`UseCaseRunner`]). Call before sharing.
+    pub fn with_runner(self, use_case: UseCase, runner: Arc<dyn UseCaseRunner>) -> Self {
+        let mut inner = Arc::unwrap_or_clone(self.inner);
+        inner.runners.retain(|(u, _)| *u != use_case);
+        inner.runners.push((use_case, runner));
         EngineLauncher {
             inner: Arc::new(inner),
         }
@@ -333,9 +361,22 @@ impl EngineLauncher {
         &self.inner.holder
     }
 
-    /// Can this launcher run `use_case`?
+    /// Can the engine itself run `use_case` (without a [`UseCaseRunner`])?
     pub fn supports(use_case: UseCase) -> bool {
         AVAILABLE_USE_CASES.contains(&use_case)
+    }
+
+    /// Can this launcher run `use_case`, by the engine or by a registered runner?
+    pub fn can_run(&self, use_case: UseCase) -> bool {
+        Self::supports(use_case) || self.runner(use_case).is_some()
+    }
+
+    fn runner(&self, use_case: UseCase) -> Option<&Arc<dyn UseCaseRunner>> {
+        self.inner
+            .runners
+            .iter()
+            .find(|(u, _)| *u == use_case)
+            .map(|(_, r)| r)
     }
 
     /// Runs `use_case` for `connection` to the end, under the run lease; `full` reads everything
@@ -353,7 +394,7 @@ impl EngineLauncher {
             .partners
             .get(connection)
             .ok_or_else(|| LaunchError::UnknownConnection(connection.to_owned()))?;
-        if !Self::supports(use_case) {
+        if !self.can_run(use_case) {
             return Err(LaunchError::Unsupported(use_case));
         }
         let guard = LeaseGuard::acquire(
@@ -391,7 +432,10 @@ impl EngineLauncher {
             )
             .await
             .map_err(LaunchError::from),
-            other => Err(LaunchError::Unsupported(other)),
+            other => match self.runner(other) {
+                Some(r) => r.run(partner, &opts.trigger, progress).await,
+                None => Err(LaunchError::Unsupported(other)),
+            },
         };
         let result = match (result, &inner.after_run) {
             (Ok(mut summary), Some(hook)) => {

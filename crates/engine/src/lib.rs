@@ -22,7 +22,7 @@ pub mod writeback;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::{PartnerConfig, SyncOptions};
 pub use delivery::{DeliveryConfig, DeliveryWorker};
-pub use launcher::{EngineLauncher, LaunchError, LeaseGuard, RunLauncher, Trigger};
+pub use launcher::{EngineLauncher, LaunchError, LeaseGuard, RunLauncher, Trigger, UseCaseRunner};
 pub use scheduler::{ScheduledJob, Scheduler, TickReport};
 pub use source::ErpRead;
 pub use stammdaten::{Progress, RunSummary, SyncError, sync_leerstaende, sync_stammdaten};

@@ -10,6 +10,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod smtp;
 pub mod sshd;
 
 use std::collections::{HashMap, VecDeque};

@@ -226,3 +226,86 @@ async fn pro_5_gen_11_manual_run_writes_what_the_worker_could_not() {
     assert!(!ok);
     assert!(out.contains("interessenten"), "{out}");
 }
+
+/// `interessenten` is a use case of the launcher (GEN-6): by its schedule or, as here, started
+/// by the partner through the API, it fetches the partner's feedback files first (PRO-2) and
+/// writes their prospects into the ERP in the same run; `schedule list` shows when it runs
+/// next.
+#[tokio::test]
+async fn gen_6_pro_2_interessenten_run_fetches_feedback_files_and_writes_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let key = demo(dir);
+    let drop_dir = dir.join("portal-out");
+    std::fs::create_dir_all(&drop_dir).unwrap();
+    let mut cfg = std::fs::read_to_string(dir.join("immohub.toml")).unwrap();
+    cfg.push_str(&format!(
+        "\n[[partner.feedback]]\nname = \"portal\"\ntarget = {{ kind = \"directory\", path = \"{}\" }}\n",
+        drop_dir.display()
+    ));
+    std::fs::write(dir.join("immohub.toml"), cfg).unwrap();
+
+    let (ok, out) = immohub(dir, &["schedule", "list"]);
+    assert!(ok, "{out}");
+    let line = out
+        .lines()
+        .find(|l| l.contains("Interessenten"))
+        .unwrap_or_else(|| panic!("no line for Interessenten: {out}"));
+    assert!(line.contains("06:00"), "daily at 06:00 by default: {line}");
+    assert!(!line.contains("nicht verfügbar"), "{line}");
+
+    let (_server, url) = serve_env(dir, &[]);
+    let http = reqwest::Client::new();
+    let unit = unit_id(&http, &url, &key).await;
+    std::fs::write(
+        drop_dir.join("anfragen-0815.xml"),
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<openimmo_feedback><version>1.2.5</version>
+  <objekt><oobj_id>{unit}</oobj_id>
+    <interessent><anrede>Frau</anrede><vorname>Hanne</vorname><nachname>Sturmvogel</nachname>
+      <email>hanne@example.de</email></interessent>
+  </objekt>
+</openimmo_feedback>
+"#
+        ),
+    )
+    .unwrap();
+    // Nothing happens to the file before the run (the worker does not poll directories).
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(drop_dir.join("anfragen-0815.xml").exists());
+    assert!(erp_rows(dir).await.is_empty());
+
+    let r = http
+        .post(format!("{url}/v1/runs"))
+        .bearer_auth(&key)
+        .json(&json!({"use_case": "interessenten"}))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let started: Value = r.json().await.unwrap();
+    assert_eq!(status, 202, "{started}");
+    let run_id = started["run_id"].as_i64().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let run = loop {
+        let run = get_json(&http, &format!("{url}/v1/runs/{run_id}"), &key).await;
+        if !run["ended_at"].is_null() {
+            break run;
+        }
+        assert!(Instant::now() < deadline, "run did not end: {run}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(run["use_case"], "interessenten", "{run}");
+    assert_eq!(run["trigger"], "api", "{run}");
+    assert_eq!(run["status"], "succeeded", "{run}");
+    let rows = erp_rows(dir).await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].1, "Sturmvogel");
+    assert_eq!(rows[0].2, unit);
+    assert!(
+        drop_dir.join("archiv/anfragen-0815.xml").exists(),
+        "archived"
+    );
+    assert!(!drop_dir.join("anfragen-0815.xml").exists());
+}

@@ -3,14 +3,22 @@
 //! three prospects comes back over SFTP (PRO-2), one of them an existing tenant typed with other
 //! spacing and "ue" for "ü"; the duplicate check links that one to the existing person (PRO-3);
 //! the demo ERP's import makes offers of all three and staff accept one, which creates a lease
-//! that flows back as master data and ends the listing (PRO-4, VAC-6).
+//! that flows back as master data and ends the listing (PRO-4, VAC-6). Before that, the
+//! platform accepts that prospect as tenant through the partner API of `serve` with two dossier
+//! files: the ERP holds the tenant and the dossier, and subscribed staff get an e-mail at a real
+//! SMTP server (TEN-1, TEN-2, TEN-3).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
+use immohub_testkit::smtp::SmtpServer;
 use immohub_testkit::sshd::SshServer;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 use sqlx::Connection;
 
+use crate::support::{get_json, serve};
 use crate::tour::immohub;
 
 fn zips(dir: &Path) -> Vec<PathBuf> {
@@ -86,6 +94,12 @@ async fn letting_vac_4_pro_2_pro_3_pro_4_vacancy_to_sftp_prospects_back_offer_ac
     let dir = tmp.path();
     let (ok, out) = immohub(dir, &["demo", "--units", "600"]);
     assert!(ok, "{out}");
+    let key = out
+        .split_whitespace()
+        .find(|w| w.starts_with("ihk_"))
+        .unwrap_or_else(|| panic!("no key printed: {out}"))
+        .to_owned();
+    let smtp = SmtpServer::start();
     let out_dir = sftp.data.join("openimmo");
     let in_dir = sftp.data.join("feedback");
     std::fs::create_dir_all(&out_dir).unwrap();
@@ -109,7 +123,29 @@ async fn letting_vac_4_pro_2_pro_3_pro_4_vacancy_to_sftp_prospects_back_offer_ac
         target(&out_dir),
         target(&in_dir)
     ));
+    cfg.push_str(&smtp.config_section("immohub <immohub@elbufer-eg.example>"));
     std::fs::write(dir.join("immohub.toml"), cfg).unwrap();
+    // TEN-3: one colleague subscribes to new tenants of this partner, another does not.
+    for args in [
+        &[
+            "staff",
+            "add",
+            "vermietung",
+            "--email",
+            "vermietung@elbufer-eg.example",
+        ][..],
+        &[
+            "staff",
+            "add",
+            "technik",
+            "--email",
+            "technik@elbufer-eg.example",
+        ][..],
+        &["staff", "subscribe", "vermietung", "--partner", "demo"][..],
+    ] {
+        let (ok, out) = immohub(dir, args);
+        assert!(ok, "{args:?}: {out}");
+    }
 
     // Master data first (immohub learns units and persons), then the vacancies.
     let (ok, out) = immohub(dir, &["sync", "run", "stammdaten", "--partner", "demo"]);
@@ -201,8 +237,13 @@ async fn letting_vac_4_pro_2_pro_3_pro_4_vacancy_to_sftp_prospects_back_offer_ac
     .unwrap();
     assert_eq!(offers.len(), 3);
     assert_eq!(offers[0].1, person_no);
+    c.close().await.unwrap();
 
-    // Staff accept the new prospect's offer: a lease that flows back as master data.
+    // TEN-1..3: the platform accepts Xenia as tenant and sends her with two dossier files.
+    accept_tenant_through_the_api(dir, &key, &object_id, &smtp).await;
+    let mut c = erp(dir).await;
+
+    // Staff accept her offer in the ERP: a lease that flows back as master data.
     let (offer_no, new_person) = offers[1].clone();
     let (ok, out) = immohub(dir, &["demo-erp", "accept", &offer_no, "--client", "1"]);
     assert!(ok, "{out}");
@@ -252,4 +293,152 @@ async fn letting_vac_4_pro_2_pro_3_pro_4_vacancy_to_sftp_prospects_back_offer_ac
     let xml = xml_of(&files[1]);
     assert!(xml.contains("aktionart=\"DELETE\""), "{xml}");
     assert!(xml.contains(&object_id), "{xml}");
+}
+
+/// A multipart body: part `tenant` (JSON) and one part per file, named by its kind.
+fn tenant_multipart(tenant: &Value, files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "immohub-e2e-3b9d";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"tenant\"\r\n\
+         Content-Type: application/json\r\n\r\n{tenant}\r\n"
+    )
+    .into_bytes();
+    for (kind, file, content) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{kind}\"; \
+                 filename=\"{file}\"\r\nContent-Type: application/pdf\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// TEN-1..3 over `serve`: POST /v1/tenants with two files, the worker writes the tenant and
+/// the dossier into the demo ERP, and the subscribed colleague gets one e-mail by SMTP.
+async fn accept_tenant_through_the_api(dir: &Path, key: &str, unit_id: &str, smtp: &SmtpServer) {
+    let (_server, url) = serve(dir);
+    let http = reqwest::Client::new();
+    let tenant = json!({
+        "unit_id": unit_id,
+        "main_tenant": {"salutation": "Frau", "first_name": "Xenia", "surname": "Quastenflosser",
+                        "email": "xenia@example.de", "birth_date": "1999-09-09"},
+        "household": [{"first_name": "Till", "surname": "Quastenflosser", "relation": "Ehepartner"}],
+        "move_in": "2027-02-01",
+    });
+    // A pay slip and a credit report of 1.5 MB (streamed, not one buffer).
+    let payslip = b"%PDF-1.4\n% Gehaltsabrechnung Oktober 2026\n".to_vec();
+    let credit: Vec<u8> = (0..1_500_000u32).map(|i| (i % 251) as u8).collect();
+    let (content_type, body) = tenant_multipart(
+        &tenant,
+        &[
+            ("income_proof", "Gehaltsabrechnung 10-2026.pdf", &payslip),
+            ("credit_report", "SCHUFA-Auskunft.pdf", &credit),
+        ],
+    );
+    let r = http
+        .post(format!("{url}/v1/tenants"))
+        .bearer_auth(key)
+        .header("Idempotency-Key", "mieter-xenia-1")
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let created: Value = r.json().await.unwrap();
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_i64().unwrap();
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let done = loop {
+        let s = get_json(&http, &format!("{url}/v1/tenants/{id}"), key).await;
+        if s["status"] != "received" {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "not written: {s}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(done["status"], "written", "{done}");
+
+    // The ERP holds the tenant (TEN-2: the main tenant; the household only as dossier data)…
+    let mut c = erp(dir).await;
+    let (erp_id, surname, household, dossier_path, user): (i64, String, String, String, String) =
+        sqlx::query_as(
+            "SELECT id, surname, household, dossier_path, technical_user \
+             FROM immohub_in_tenants WHERE external_ref = 'demo:mieter-xenia-1'",
+        )
+        .fetch_one(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(done["erp_id"], erp_id.to_string(), "{done}");
+    assert_eq!(surname, "Quastenflosser");
+    assert_eq!(user, "DEMO", "GEN-3");
+    let household: Value = serde_json::from_str(&household).unwrap();
+    assert_eq!(household[0]["first_name"], "Till", "{household}");
+    // … and the dossier: both files in the ERP's dossier directory, byte for byte.
+    let docs: Vec<(String, String, i64, String)> = sqlx::query_as(
+        "SELECT kind, path, size_bytes, sha256 FROM immohub_in_tenant_documents \
+         WHERE tenant_ref = 'demo:mieter-xenia-1' ORDER BY position",
+    )
+    .fetch_all(&mut c)
+    .await
+    .unwrap();
+    c.close().await.unwrap();
+    assert_eq!(docs.len(), 2, "{docs:?}");
+    let erp_dossiers = dir.join("data/erp-dossiers");
+    for ((kind, path, size, sha), (want_kind, content)) in docs
+        .iter()
+        .zip([("income_proof", &payslip), ("credit_report", &credit)])
+    {
+        assert_eq!(kind, want_kind);
+        assert!(path.starts_with(&dossier_path), "{path} in {dossier_path}");
+        let stored = std::fs::read(erp_dossiers.join(path)).unwrap();
+        assert_eq!(stored.len() as i64, *size);
+        assert_eq!(&stored, content, "{path}: the file as sent");
+        assert_eq!(sha, &hex::encode(Sha256::digest(content)));
+    }
+
+    // TEN-3: exactly one e-mail, to the subscriber, naming tenant, unit and files.
+    let mails = smtp.wait_for(1, Duration::from_secs(60)).await;
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    let mail = &mails[0];
+    assert_eq!(mail.envelope_to, ["vermietung@elbufer-eg.example"]);
+    assert_eq!(mail.from, "immohub@elbufer-eg.example");
+    assert!(
+        mail.subject
+            .starts_with("Neuer Mieter ohne Vertrag: Xenia Quastenflosser"),
+        "{}",
+        mail.subject
+    );
+    assert!(mail.subject.contains(unit_id), "{}", mail.subject);
+    for text in [
+        "Till Quastenflosser (Ehepartner)",
+        "Gehaltsabrechnung 10-2026.pdf",
+        "SCHUFA-Auskunft.pdf",
+        "Einzug ab:      01.02.2027",
+        &format!("immohub_in_tenants, Zeile {erp_id}"),
+    ] {
+        assert!(mail.body.contains(text), "{text} in {}", mail.body);
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(smtp.mails().len(), 1, "no second e-mail");
+    let (ok, out) = immohub(
+        dir,
+        &[
+            "protocol",
+            "--partner",
+            "demo",
+            "--feed",
+            "accepted-tenants",
+            "--record",
+            "mieter-xenia-1",
+        ],
+    );
+    assert!(ok, "{out}");
+    assert!(out.contains("vermietung@elbufer-eg.example"), "{out}");
 }

@@ -83,7 +83,7 @@ fn gen_6_check_and_startup_refuse_invalid_or_too_frequent_schedules() {
     );
     assert!(
         out.contains(
-            "Tickets an das ERP gesetzt; dieser Use Case ist in dieser Version noch nicht verfügbar"
+            "Tickets an das ERP gesetzt, läuft aber nicht: in dieser Version noch nicht verfügbar"
         ),
         "{out}"
     );

@@ -1,73 +1,18 @@
 //! SHR-3 and sending links: a real SMTP server (mailin-embedded) on a loopback port.
 
-use std::sync::{Arc, Mutex};
-
 use immohub_shares::SharesConfig;
 use immohub_shares::mail::{MailSettings, MailTls, Mailer};
-use mailin_embedded::response::{OK, Response};
-use mailin_embedded::{Handler, Server};
+use immohub_testkit::smtp::SmtpServer;
 use serde_json::json;
 
 use crate::support::start_with;
 
-#[derive(Clone, Default)]
-struct Inbox {
-    current: Arc<Mutex<Vec<u8>>>,
-    done: Arc<Mutex<Vec<String>>>,
-}
-
-impl Handler for Inbox {
-    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        self.current.lock().unwrap().extend_from_slice(buf);
-        Ok(())
-    }
-
-    fn data_end(&mut self) -> Response {
-        let mail = std::mem::take(&mut *self.current.lock().unwrap());
-        self.done
-            .lock()
-            .unwrap()
-            .push(String::from_utf8_lossy(&mail).into_owned());
-        OK
-    }
-}
-
-/// Decodes quoted-printable soft line breaks and `=XX` escapes (enough for the test).
-fn unqp(s: &str) -> String {
-    let s = s.replace("=\r\n", "");
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        let hex = b
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok());
-        if b[i] == b'='
-            && let Some(v) = hex.and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 #[tokio::test]
 async fn shr_3_send_link_by_smtp_renders_the_placeholder_per_recipient() {
-    let inbox = Inbox::default();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let mut server = Server::new(inbox.clone());
-    server.with_name("mail.test").with_tcp_listener(listener);
-    std::thread::spawn(move || {
-        let _ = server.serve();
-    });
+    let smtp = SmtpServer::start();
     let settings = MailSettings {
         host: "127.0.0.1".to_owned(),
-        port,
+        port: smtp.port,
         tls: MailTls::None,
         user: None,
         password: None,
@@ -88,11 +33,17 @@ async fn shr_3_send_link_by_smtp_renders_the_placeholder_per_recipient() {
         .await;
     assert_eq!(status, 200, "{sent}");
     assert_eq!(sent["sent_to"], "max@example.de");
-    let mails = inbox.done.lock().unwrap().clone();
+    let mails = smtp.mails();
     assert_eq!(mails.len(), 1);
-    let mail = unqp(&mails[0]);
+    assert_eq!(mails[0].envelope_to, ["max@example.de"]);
+    assert_eq!(mails[0].from, "vermietung@elbufer.example");
+    assert!(
+        mails[0].subject.starts_with("Ihre Unterlagen: "),
+        "{}",
+        mails[0].subject
+    );
+    let mail = &mails[0].body;
     assert!(mail.contains("Hallo Max Mustermann"), "{mail}");
-    assert!(mail.contains("To: max@example.de"), "{mail}");
     let link_start = mail
         .find(&format!("{}/r/", env.base))
         .expect("link in mail");
