@@ -398,3 +398,33 @@ fn apply(st: &Arc<Mutex<State>>, req: &Request) {
         },
     );
 }
+
+/// A `multipart/form-data` body as a partner sends it: a JSON part named `json_name`, then one
+/// part per file `(part name, file name, content)`. Returns the content type and the body.
+/// Written out by hand so that tests can send what a client library would refuse (file names
+/// with paths, unknown part names).
+pub fn multipart_body(
+    json_name: &str,
+    json: &serde_json::Value,
+    files: &[(&str, &str, &[u8])],
+) -> (String, Vec<u8>) {
+    let boundary = "immohub-test-boundary-7f3a";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"{json_name}\"\r\n\
+         Content-Type: application/json\r\n\r\n{json}\r\n"
+    )
+    .into_bytes();
+    for (name, file, content) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; \
+                 filename=\"{file}\"\r\nContent-Type: application/pdf\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}

@@ -45,30 +45,10 @@ fn tenant() -> Value {
     })
 }
 
-/// A multipart body by hand: (part name, file name, content).
+/// A multipart body by hand: part `tenant`, then (part name, file name, content).
 fn multipart(json: &Value, files: &[(&str, &str, Vec<u8>)]) -> (String, Vec<u8>) {
-    let boundary = "immohub-test-boundary-7f3a";
-    let mut body = Vec::new();
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"tenant\"\r\n\
-             Content-Type: application/json\r\n\r\n{json}\r\n"
-        )
-        .as_bytes(),
-    );
-    for (name, file, content) in files {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; \
-                 filename=\"{file}\"\r\nContent-Type: application/pdf\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(content);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
+    let files: Vec<(&str, &str, &[u8])> = files.iter().map(|(n, f, c)| (*n, *f, &c[..])).collect();
+    immohub_testkit::multipart_body("tenant", json, &files)
 }
 
 async fn post(

@@ -295,29 +295,6 @@ async fn letting_vac_4_pro_2_pro_3_pro_4_vacancy_to_sftp_prospects_back_offer_ac
     assert!(xml.contains(&object_id), "{xml}");
 }
 
-/// A multipart body: part `tenant` (JSON) and one part per file, named by its kind.
-fn tenant_multipart(tenant: &Value, files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
-    let boundary = "immohub-e2e-3b9d";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"tenant\"\r\n\
-         Content-Type: application/json\r\n\r\n{tenant}\r\n"
-    )
-    .into_bytes();
-    for (kind, file, content) in files {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{kind}\"; \
-                 filename=\"{file}\"\r\nContent-Type: application/pdf\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(content);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
 /// TEN-1..3 over `serve`: POST /v1/tenants with two files, the worker writes the tenant and
 /// the dossier into the demo ERP, and the subscribed colleague gets one e-mail by SMTP.
 async fn accept_tenant_through_the_api(dir: &Path, key: &str, unit_id: &str, smtp: &SmtpServer) {
@@ -333,7 +310,8 @@ async fn accept_tenant_through_the_api(dir: &Path, key: &str, unit_id: &str, smt
     // A pay slip and a credit report of 1.5 MB (streamed, not one buffer).
     let payslip = b"%PDF-1.4\n% Gehaltsabrechnung Oktober 2026\n".to_vec();
     let credit: Vec<u8> = (0..1_500_000u32).map(|i| (i % 251) as u8).collect();
-    let (content_type, body) = tenant_multipart(
+    let (content_type, body) = immohub_testkit::multipart_body(
+        "tenant",
         &tenant,
         &[
             ("income_proof", "Gehaltsabrechnung 10-2026.pdf", &payslip),
