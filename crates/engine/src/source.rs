@@ -1,6 +1,7 @@
 //! What the engine needs from an ERP adapter.
 
 use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use immohub_domain::{ErpEntity, RawRecord};
 
@@ -18,6 +19,22 @@ pub trait ErpRead: Send + Sync {
 
     /// The change-timestamp column of an entity, if the mapping names one.
     fn changed_column(&self, entity: ErpEntity) -> Option<String>;
+
+    /// How many rows of [`ErpRead::keys`] have a usable key. The default counts the stream;
+    /// a database adapter lets the database count.
+    fn count_keys(&self, entity: ErpEntity) -> BoxFuture<'_, Result<u64, String>> {
+        use futures::StreamExt;
+        Box::pin(async move {
+            let mut n = 0u64;
+            let mut keys = self.keys(entity);
+            while let Some(k) = keys.next().await {
+                if k?.key(entity).is_ok() {
+                    n += 1;
+                }
+            }
+            Ok(n)
+        })
+    }
 }
 
 impl ErpRead for immohub_erp::ErpSource {
@@ -41,5 +58,13 @@ impl ErpRead for immohub_erp::ErpSource {
 
     fn changed_column(&self, entity: ErpEntity) -> Option<String> {
         immohub_erp::ErpSource::changed_column(self, entity).map(str::to_owned)
+    }
+
+    fn count_keys(&self, entity: ErpEntity) -> BoxFuture<'_, Result<u64, String>> {
+        Box::pin(async move {
+            immohub_erp::ErpSource::count_keys(self, entity)
+                .await
+                .map_err(|e| e.to_string())
+        })
     }
 }

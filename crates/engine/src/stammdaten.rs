@@ -749,16 +749,9 @@ impl Ctx<'_> {
         });
     }
 
-    /// Counts the ERP's keys of an entity (incremental runs).
+    /// Counts the ERP's usable keys of an entity (incremental runs).
     async fn count_erp_keys(&self, entity: ErpEntity) -> Result<u64, String> {
-        let mut n = 0u64;
-        let mut keys = self.erp.keys(entity);
-        while let Some(k) = keys.next().await {
-            if k?.key(entity).is_ok() {
-                n += 1;
-            }
-        }
-        Ok(n)
+        self.erp.count_keys(entity).await
     }
 
     /// GEN-10: stages every ERP key, then deletes the live records that were not staged.

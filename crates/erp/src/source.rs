@@ -55,6 +55,20 @@ impl Backend {
         }
     }
 
+    /// The condition "this key column makes a usable key": set, and without the internal key
+    /// separator U+001F (what [`RawRecord::key`] accepts).
+    fn usable_key_condition(self, col: &str) -> String {
+        match self {
+            Backend::Sqlite => {
+                format!("{col} IS NOT NULL AND instr(CAST({col} AS TEXT), char(31)) = 0")
+            }
+            Backend::Postgres => {
+                format!("{col} IS NOT NULL AND strpos(CAST({col} AS text), chr(31)) = 0")
+            }
+            Backend::MySql => format!("{col} IS NOT NULL AND LOCATE(CHAR(31), {col}) = 0"),
+        }
+    }
+
     /// The condition "changed column later than the first parameter" on the wrapped query `q`.
     ///
     /// - SQLite: compares `julianday()` of both sides, so text in any ISO form
@@ -97,6 +111,9 @@ struct Statements {
     changed: Option<String>,
     keys: String,
     count: String,
+    /// Rows of the key query whose key is usable (every key column set, no U+001F), counted
+    /// by the database.
+    key_count: String,
     sample: String,
     keys_sample: String,
     max_changed: Option<String>,
@@ -128,6 +145,15 @@ impl Statements {
                 )
             }),
             count: format!("SELECT count(*) FROM ({query}) q"),
+            key_count: format!(
+                "SELECT count(*) FROM ({keys}) k WHERE {}",
+                entity
+                    .key_columns()
+                    .iter()
+                    .map(|c| backend.usable_key_condition(&format!("k.{}", backend.quote(c))))
+                    .collect::<Vec<_>>()
+                    .join(" AND ")
+            ),
             sample: format!("SELECT * FROM ({query}) q LIMIT 1"),
             keys_sample: format!("SELECT * FROM ({keys}) k LIMIT 1"),
             keys,
@@ -363,13 +389,28 @@ impl ErpSource {
             })
     }
 
+    /// Counts the usable keys of an entity in the database (the deletion check of incremental
+    /// runs, GEN-10): the same number as the [`ErpSource::keys`] rows whose
+    /// [`RawRecord::key`] succeeds, without sending every key over the connection.
+    pub async fn count_keys(&self, entity: ErpEntity) -> Result<u64, ErpError> {
+        let st = self
+            .statements
+            .get(&entity)
+            .ok_or(ErpError::NotMapped { entity })?;
+        self.count_with(entity, &st.key_count).await
+    }
+
     /// Counts the rows of an entity.
     pub async fn count(&self, entity: ErpEntity) -> Result<u64, ErpError> {
         let st = self
             .statements
             .get(&entity)
             .ok_or(ErpError::NotMapped { entity })?;
-        let row = self.fetch(entity, &st.count, None, None).try_next().await?;
+        self.count_with(entity, &st.count).await
+    }
+
+    async fn count_with(&self, entity: ErpEntity, sql: &str) -> Result<u64, ErpError> {
+        let row = self.fetch(entity, sql, None, None).try_next().await?;
         let text = row
             .as_ref()
             .and_then(|r| r.columns.values().next())

@@ -346,6 +346,9 @@ async fn story(source: &ErpSource, db: &Db) {
             source.count(entity).await.unwrap(),
             "{entity}"
         );
+        // GEN-10: the database's count of usable keys is the key stream's.
+        let usable = keys.iter().filter(|k| k.key(entity).is_ok()).count() as u64;
+        assert_eq!(source.count_keys(entity).await.unwrap(), usable, "{entity}");
     }
     // VAC-2: only the open vacancy, with its documents in ERP order and money as decimals.
     let vacancies = read_all(source, ErpEntity::Vacancy).await;
