@@ -328,20 +328,51 @@ pub async fn status(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<ProspectOut>, ApiError> {
     let Path(raw) = path.map_err(params::path_error)?;
+    let item = inbox_item(&state, &caller, &raw, InboxKind::Prospect).await?;
+    Ok(Json(item.into()))
+}
+
+/// One inbox item of the caller's connection by the ID in the path, of `kind` only; 400 for
+/// an ID that is no number, 404 for another connection's or another kind's item.
+pub(crate) async fn inbox_item(
+    state: &ApiState,
+    caller: &Caller,
+    raw: &str,
+    kind: InboxKind,
+) -> Result<immohub_store::InboxItem, ApiError> {
+    let (what_de, id_de, what_en) = match kind {
+        InboxKind::Prospect => ("Interessent", "Interessenten-ID", "prospect"),
+        InboxKind::Tenant => ("Mieter", "Mieter-ID", "tenant"),
+    };
     let id: i64 = raw.trim().parse().map_err(|_| {
         ApiError::bad_request(
             "id",
-            format!("„{raw}“ ist keine Interessenten-ID (eine ganze Zahl)"),
-            format!("\"{raw}\" is no prospect ID (an integer)"),
+            format!("„{raw}“ ist keine {id_de} (eine ganze Zahl)"),
+            format!("\"{raw}\" is no {what_en} ID (an integer)"),
         )
     })?;
     match state.store.inbox_item(caller.name(), id).await? {
-        Some(item) if item.kind == InboxKind::Prospect => Ok(Json(item.into())),
+        Some(item) if item.kind == kind => Ok(item),
         _ => Err(ApiError::not_found(
-            format!("kein Interessent {id}"),
-            format!("no prospect {id}"),
+            format!("kein {what_de} {id}"),
+            format!("no {what_en} {id}"),
         )),
     }
+}
+
+/// The `status` filter of a list (`received`, `written`, `failed`, `dead`).
+pub(crate) fn status_filter(status: Option<&str>) -> Result<Option<InboxStatus>, ApiError> {
+    status
+        .map(|s| {
+            InboxStatus::parse(s.trim()).ok_or_else(|| {
+                ApiError::bad_request(
+                    "status",
+                    format!("„{s}“ ist kein Status (received, written, failed, dead)"),
+                    format!("\"{s}\" is no status (received, written, failed, dead)"),
+                )
+            })
+        })
+        .transpose()
 }
 
 /// The connection's prospects, newest first.
@@ -364,16 +395,7 @@ pub async fn list(
 ) -> Result<Json<ProspectList>, ApiError> {
     let Query(query) = query.map_err(params::query_error)?;
     let limit = params::limit(query.limit.as_deref())?;
-    let status = match query.status.as_deref() {
-        None => None,
-        Some(s) => Some(InboxStatus::parse(s.trim()).ok_or_else(|| {
-            ApiError::bad_request(
-                "status",
-                format!("„{s}“ ist kein Status (received, written, failed, dead)"),
-                format!("\"{s}\" is no status (received, written, failed, dead)"),
-            )
-        })?),
-    };
+    let status = status_filter(query.status.as_deref())?;
     let items = state
         .store
         .inbox_items(caller.name(), InboxKind::Prospect, status, limit)

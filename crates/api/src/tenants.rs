@@ -27,7 +27,7 @@ use chrono_tz::Europe::Berlin;
 use immohub_domain::tenant::{
     AcceptedTenant, DocumentKind, DossierDocument, MAX_DOCUMENTS, dossier_dir_name, safe_file_name,
 };
-use immohub_store::{InboxInsert, InboxItem, InboxKind, InboxStatus, NewInboxItem, StoreError};
+use immohub_store::{InboxInsert, InboxItem, InboxKind, NewInboxItem, StoreError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
@@ -468,20 +468,8 @@ pub async fn status(
     path: Result<UrlPath<String>, PathRejection>,
 ) -> Result<Json<TenantOut>, ApiError> {
     let UrlPath(raw) = path.map_err(params::path_error)?;
-    let id: i64 = raw.trim().parse().map_err(|_| {
-        ApiError::bad_request(
-            "id",
-            format!("„{raw}“ ist keine Mieter-ID (eine ganze Zahl)"),
-            format!("\"{raw}\" is no tenant ID (an integer)"),
-        )
-    })?;
-    match state.store.inbox_item(caller.name(), id).await? {
-        Some(item) if item.kind == InboxKind::Tenant => Ok(Json(item.into())),
-        _ => Err(ApiError::not_found(
-            format!("kein Mieter {id}"),
-            format!("no tenant {id}"),
-        )),
-    }
+    let item = crate::prospects::inbox_item(&state, &caller, &raw, InboxKind::Tenant).await?;
+    Ok(Json(item.into()))
 }
 
 /// The connection's tenants, newest first.
@@ -504,16 +492,7 @@ pub async fn list(
 ) -> Result<Json<TenantList>, ApiError> {
     let Query(query) = query.map_err(params::query_error)?;
     let limit = params::limit(query.limit.as_deref())?;
-    let status = match query.status.as_deref() {
-        None => None,
-        Some(s) => Some(InboxStatus::parse(s.trim()).ok_or_else(|| {
-            ApiError::bad_request(
-                "status",
-                format!("„{s}“ ist kein Status (received, written, failed, dead)"),
-                format!("\"{s}\" is no status (received, written, failed, dead)"),
-            )
-        })?),
-    };
+    let status = crate::prospects::status_filter(query.status.as_deref())?;
     let items = state
         .store
         .inbox_items(caller.name(), InboxKind::Tenant, status, limit)

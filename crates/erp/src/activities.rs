@@ -90,21 +90,11 @@ fn error(transient: bool, source: impl Into<BoxError>) -> ErpError {
 }
 
 fn sqlx_error(e: sqlx::Error) -> ErpError {
-    let transient = match &e {
-        sqlx::Error::Database(db) => !db
-            .code()
-            .is_some_and(|c| c.starts_with("22") || c.starts_with("23")),
-        _ => true,
-    };
-    error(transient, e)
+    error(crate::sink::sqlx_transient(&e), e)
 }
 
 fn sqlite_error(e: rusqlite::Error) -> ErpError {
-    let transient = match &e {
-        rusqlite::Error::SqliteFailure(f, _) => f.code != rusqlite::ErrorCode::ConstraintViolation,
-        _ => true,
-    };
-    error(transient, e)
+    error(crate::sink::sqlite_transient(&e), e)
 }
 
 impl ErpSink {

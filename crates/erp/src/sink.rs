@@ -486,10 +486,19 @@ fn write_error(transient: bool, source: impl Into<BoxError>) -> ErpError {
     }
 }
 
-/// SQLSTATE classes 22 (data exception) and 23 (integrity constraint) are the record's fault;
-/// everything else (connection lost, deadlock, table missing, no permission) may go away.
 fn sqlx_error(e: sqlx::Error) -> ErpError {
-    let transient = match &e {
+    write_error(sqlx_transient(&e), e)
+}
+
+fn sqlite_error(e: rusqlite::Error) -> ErpError {
+    write_error(sqlite_transient(&e), e)
+}
+
+/// Whether a failed write may succeed later. SQLSTATE classes 22 (data exception) and 23
+/// (integrity constraint) and type errors are the record's fault; everything else (connection
+/// lost, deadlock, table missing, no permission) may go away. Shared by every interface table.
+pub(crate) fn sqlx_transient(e: &sqlx::Error) -> bool {
+    match e {
         sqlx::Error::Database(db) => !db
             .code()
             .is_some_and(|c| c.starts_with("22") || c.starts_with("23")),
@@ -499,20 +508,18 @@ fn sqlx_error(e: sqlx::Error) -> ErpError {
         | sqlx::Error::TypeNotFound { .. }
         | sqlx::Error::ColumnNotFound(_) => false,
         _ => true,
-    };
-    write_error(transient, e)
+    }
 }
 
-/// Constraint violations and type errors are the record's fault; everything else (busy,
-/// locked, missing table, I/O) may go away.
-fn sqlite_error(e: rusqlite::Error) -> ErpError {
-    let transient = match &e {
+/// [`sqlx_transient`] for the SQLite writer: constraint violations and type errors are the
+/// record's fault; busy, locked, missing table and I/O may go away.
+pub(crate) fn sqlite_transient(e: &rusqlite::Error) -> bool {
+    match e {
         rusqlite::Error::SqliteFailure(f, _) => f.code != rusqlite::ErrorCode::ConstraintViolation,
         rusqlite::Error::ToSqlConversionFailure(_)
         | rusqlite::Error::FromSqlConversionFailure(..)
         | rusqlite::Error::InvalidColumnType(..)
         | rusqlite::Error::IntegralValueOutOfRange(..) => false,
         _ => true,
-    };
-    write_error(transient, e)
+    }
 }

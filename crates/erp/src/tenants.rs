@@ -203,26 +203,11 @@ fn write_error(transient: bool, source: impl Into<BoxError>) -> ErpError {
 }
 
 fn sqlx_error(e: sqlx::Error) -> ErpError {
-    let transient = match &e {
-        sqlx::Error::Database(db) => !db
-            .code()
-            .is_some_and(|c| c.starts_with("22") || c.starts_with("23")),
-        sqlx::Error::ColumnDecode { .. }
-        | sqlx::Error::Decode(_)
-        | sqlx::Error::Encode(_)
-        | sqlx::Error::TypeNotFound { .. }
-        | sqlx::Error::ColumnNotFound(_) => false,
-        _ => true,
-    };
-    write_error(transient, e)
+    write_error(crate::sink::sqlx_transient(&e), e)
 }
 
 fn sqlite_error(e: rusqlite::Error) -> ErpError {
-    let transient = match &e {
-        rusqlite::Error::SqliteFailure(f, _) => f.code != rusqlite::ErrorCode::ConstraintViolation,
-        _ => true,
-    };
-    write_error(transient, e)
+    write_error(crate::sink::sqlite_transient(&e), e)
 }
 
 fn insert(table: &str, cols: &[&str], pg: bool, conflict: &str) -> String {
