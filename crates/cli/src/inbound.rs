@@ -60,11 +60,29 @@ pub async fn sync_run(app: &App, a: &SyncRunArgs) -> anyhow::Result<()> {
     let vault = app.vault();
     let mut failed = false;
     for p in partners {
+        // The same run lease as scheduled and API-started runs (GEN-6): never two at once.
+        let guard = match immohub_engine::LeaseGuard::acquire(
+            app.store.clone() as Arc<dyn Store>,
+            Arc::new(SystemClock),
+            &p.name,
+            immohub_domain::UseCase::Interessenten,
+            &app.config.instance(),
+            immohub_engine::launcher::DEFAULT_LEASE_TTL,
+        )
+        .await
+        {
+            Ok(g) => g,
+            Err(e) => {
+                println!("{}: {e}", p.name);
+                failed = true;
+                continue;
+            }
+        };
         let opts = WritebackOptions {
             trigger: "manual".to_owned(),
             ..WritebackOptions::default()
         };
-        let (lines, s) = interessenten(
+        let result = interessenten(
             app.store.as_ref(),
             vault.as_ref(),
             &app.config,
@@ -74,7 +92,9 @@ pub async fn sync_run(app: &App, a: &SyncRunArgs) -> anyhow::Result<()> {
             &opts,
             &SystemClock,
         )
-        .await?;
+        .await;
+        guard.release().await;
+        let (lines, s) = result?;
         for line in lines {
             println!("{line}");
         }

@@ -226,3 +226,49 @@ async fn gen_6_sync_run_is_refused_while_the_same_run_is_in_progress() {
     assert!(!ok && out.contains("noch nicht verfügbar"), "{out}");
     store.close().await;
 }
+
+/// GEN-6 for `interessenten`: a run by hand takes the same run lease as scheduled and
+/// API-started runs, so it is refused while another instance fetches and writes prospects.
+#[tokio::test]
+async fn gen_6_manual_interessenten_run_is_refused_while_another_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let (ok, out) = immohub(dir, &["demo", "--units", "100"]);
+    assert!(ok, "{out}");
+    let store = immohub_store::open(&format!("sqlite:{}", dir.join("data/immohub.db").display()))
+        .await
+        .unwrap();
+    let lease = store
+        .try_acquire_lease(
+            "demo",
+            UseCase::Interessenten,
+            "andere-instanz/7",
+            Utc::now(),
+            Duration::hours(1),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let (ok, out) = immohub(dir, &["sync", "run", "interessenten", "--partner", "demo"]);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("Interessenten für demo läuft bereits") && out.contains("andere-instanz/7"),
+        "{out}"
+    );
+    assert!(!out.contains("gelesen"), "nothing ran: {out}");
+
+    store.release_lease(&lease, Utc::now()).await.unwrap();
+    let (ok, out) = immohub(dir, &["sync", "run", "interessenten", "--partner", "demo"]);
+    assert!(ok, "{out}");
+    assert!(out.contains("0 gelesen"), "{out}");
+    let held = store
+        .lease("demo", UseCase::Interessenten)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        !held.is_active(Utc::now()),
+        "released after the run: {held:?}"
+    );
+    store.close().await;
+}
