@@ -384,8 +384,10 @@ fn init_tracing(server: bool) {
         "warn,sqlx::query=error"
     };
     let filter = EnvFilter::try_from_env("IMMOHUB_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    // Colours only on a terminal: log files and journald get plain text.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .try_init();
 }
