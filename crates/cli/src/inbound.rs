@@ -130,7 +130,7 @@ pub async fn interessenten(
     store: &SqlStore,
     vault: &dyn immohub_engine::Vault,
     config: &Config,
-    sink: &ErpSink,
+    sink: &dyn writeback::ErpWrite,
     dups: &DuplicateCheck,
     partner: &PartnerConfig,
     opts: &WritebackOptions,
@@ -170,9 +170,17 @@ impl immohub_engine::UseCaseRunner for InteressentenRunner {
             run_id: None,
             message,
         };
-        let sink = erp_sink(&self.config)
-            .await
-            .map_err(|e| failed(format!("{e:#}")))?;
+        // Without the ERP the feedback files are still fetched (nothing waits on the partner's
+        // server), and the run records why its prospects stay due.
+        let sink = erp_sink(&self.config).await;
+        let unreachable;
+        let erp: &dyn writeback::ErpWrite = match &sink {
+            Ok(s) => s,
+            Err(e) => {
+                unreachable = ErpUnreachable(format!("{e:#}"));
+                &unreachable
+            }
+        };
         let dups = DuplicateCheck::new(self.config.matching.clone())
             .map_err(|e| failed(format!("[matching]: {e}")))?;
         let opts = WritebackOptions {
@@ -184,18 +192,38 @@ impl immohub_engine::UseCaseRunner for InteressentenRunner {
             &self.store,
             self.vault.as_ref(),
             &self.config,
-            &sink,
+            erp,
             &dups,
             partner,
             &opts,
             self.clock.as_ref(),
         )
         .await;
-        sink.close().await;
+        if let Ok(sink) = sink {
+            sink.close().await;
+        }
         let (lines, mut summary) = result?;
         progress.run_started(summary.run_id);
         summary.notes.splice(0..0, lines);
         Ok(summary)
+    }
+}
+
+/// The ERP could not be reached for writing: every write fails as transient with the reason,
+/// so the run stops with it in the protocol and its prospects stay due.
+struct ErpUnreachable(String);
+
+impl writeback::ErpWrite for ErpUnreachable {
+    fn write_prospect<'a>(
+        &'a self,
+        _row: &'a immohub_erp::ProspectRow,
+    ) -> futures::future::BoxFuture<'a, Result<immohub_erp::SinkWrite, writeback::WriteError>> {
+        Box::pin(async move {
+            Err(writeback::WriteError {
+                transient: true,
+                message: self.0.clone(),
+            })
+        })
     }
 }
 

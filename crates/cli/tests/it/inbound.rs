@@ -227,6 +227,57 @@ async fn pro_5_gen_11_manual_run_writes_what_the_worker_could_not() {
     assert!(out.contains("interessenten"), "{out}");
 }
 
+/// A directory drop as the demo partner's feedback source; returns its path.
+fn feedback_drop(dir: &Path) -> std::path::PathBuf {
+    let drop_dir = dir.join("portal-out");
+    std::fs::create_dir_all(&drop_dir).unwrap();
+    let mut cfg = std::fs::read_to_string(dir.join("immohub.toml")).unwrap();
+    cfg.push_str(&format!(
+        "\n[[partner.feedback]]\nname = \"portal\"\ntarget = {{ kind = \"directory\", path = \"{}\" }}\n",
+        drop_dir.display()
+    ));
+    std::fs::write(dir.join("immohub.toml"), cfg).unwrap();
+    drop_dir
+}
+
+/// A feedback file with one prospect for `unit`.
+fn feedback_file(unit: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<openimmo_feedback><version>1.2.5</version>
+  <objekt><oobj_id>{unit}</oobj_id>
+    <interessent><anrede>Frau</anrede><vorname>Hanne</vorname><nachname>Sturmvogel</nachname>
+      <email>hanne@example.de</email></interessent>
+  </objekt>
+</openimmo_feedback>
+"#
+    )
+}
+
+/// Starts `interessenten` through the partner API and waits for the run's end.
+async fn run_through_api(http: &reqwest::Client, url: &str, key: &str) -> Value {
+    let r = http
+        .post(format!("{url}/v1/runs"))
+        .bearer_auth(key)
+        .json(&json!({"use_case": "interessenten"}))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let started: Value = r.json().await.unwrap();
+    assert_eq!(status, 202, "{started}");
+    let run_id = started["run_id"].as_i64().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let run = get_json(http, &format!("{url}/v1/runs/{run_id}"), key).await;
+        if !run["ended_at"].is_null() {
+            return run;
+        }
+        assert!(Instant::now() < deadline, "run did not end: {run}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// `interessenten` is a use case of the launcher (GEN-6): by its schedule or, as here, started
 /// by the partner through the API, it fetches the partner's feedback files first (PRO-2) and
 /// writes their prospects into the ERP in the same run; `schedule list` shows when it runs
@@ -236,14 +287,7 @@ async fn gen_6_pro_2_interessenten_run_fetches_feedback_files_and_writes_them() 
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let key = demo(dir);
-    let drop_dir = dir.join("portal-out");
-    std::fs::create_dir_all(&drop_dir).unwrap();
-    let mut cfg = std::fs::read_to_string(dir.join("immohub.toml")).unwrap();
-    cfg.push_str(&format!(
-        "\n[[partner.feedback]]\nname = \"portal\"\ntarget = {{ kind = \"directory\", path = \"{}\" }}\n",
-        drop_dir.display()
-    ));
-    std::fs::write(dir.join("immohub.toml"), cfg).unwrap();
+    let drop_dir = feedback_drop(dir);
 
     let (ok, out) = immohub(dir, &["schedule", "list"]);
     assert!(ok, "{out}");
@@ -257,45 +301,13 @@ async fn gen_6_pro_2_interessenten_run_fetches_feedback_files_and_writes_them() 
     let (_server, url) = serve_env(dir, &[]);
     let http = reqwest::Client::new();
     let unit = unit_id(&http, &url, &key).await;
-    std::fs::write(
-        drop_dir.join("anfragen-0815.xml"),
-        format!(
-            r#"<?xml version="1.0" encoding="UTF-8"?>
-<openimmo_feedback><version>1.2.5</version>
-  <objekt><oobj_id>{unit}</oobj_id>
-    <interessent><anrede>Frau</anrede><vorname>Hanne</vorname><nachname>Sturmvogel</nachname>
-      <email>hanne@example.de</email></interessent>
-  </objekt>
-</openimmo_feedback>
-"#
-        ),
-    )
-    .unwrap();
+    std::fs::write(drop_dir.join("anfragen-0815.xml"), feedback_file(&unit)).unwrap();
     // Nothing happens to the file before the run (the worker does not poll directories).
     tokio::time::sleep(Duration::from_millis(2500)).await;
     assert!(drop_dir.join("anfragen-0815.xml").exists());
     assert!(erp_rows(dir).await.is_empty());
 
-    let r = http
-        .post(format!("{url}/v1/runs"))
-        .bearer_auth(&key)
-        .json(&json!({"use_case": "interessenten"}))
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let started: Value = r.json().await.unwrap();
-    assert_eq!(status, 202, "{started}");
-    let run_id = started["run_id"].as_i64().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let run = loop {
-        let run = get_json(&http, &format!("{url}/v1/runs/{run_id}"), &key).await;
-        if !run["ended_at"].is_null() {
-            break run;
-        }
-        assert!(Instant::now() < deadline, "run did not end: {run}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let run = run_through_api(&http, &url, &key).await;
     assert_eq!(run["use_case"], "interessenten", "{run}");
     assert_eq!(run["trigger"], "api", "{run}");
     assert_eq!(run["status"], "succeeded", "{run}");
@@ -308,4 +320,43 @@ async fn gen_6_pro_2_interessenten_run_fetches_feedback_files_and_writes_them() 
         "archived"
     );
     assert!(!drop_dir.join("anfragen-0815.xml").exists());
+}
+
+/// The ERP cannot be reached for writing: a scheduled or API-started `interessenten` run still
+/// fetches the partner's files (nothing waits on the partner's server), keeps the prospect due
+/// and records why in the protocol (PRO-2, PRO-5, GEN-7).
+#[tokio::test]
+async fn pro_5_interessenten_run_fetches_files_while_the_erp_is_unreachable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let key = demo(dir);
+    let drop_dir = feedback_drop(dir);
+    let (_server, url) = serve_env(
+        dir,
+        &[(
+            "IMMOHUB__ERP__WRITE_URL",
+            "postgres://immohub@127.0.0.1:1/kein-erp",
+        )],
+    );
+    let http = reqwest::Client::new();
+    let unit = unit_id(&http, &url, &key).await;
+    std::fs::write(drop_dir.join("anfragen-0816.xml"), feedback_file(&unit)).unwrap();
+
+    let run = run_through_api(&http, &url, &key).await;
+    assert_eq!(run["use_case"], "interessenten", "{run}");
+    assert_eq!(run["status"], "failed", "{run}");
+    let errors = run["errors"].to_string();
+    assert!(
+        errors.contains("127.0.0.1:1"),
+        "the reason names the ERP: {run}"
+    );
+    assert!(
+        drop_dir.join("archiv/anfragen-0816.xml").exists(),
+        "fetched and archived"
+    );
+    let list = get_json(&http, &format!("{url}/v1/prospects"), &key).await;
+    let prospects = list["prospects"].as_array().unwrap();
+    assert_eq!(prospects.len(), 1, "{list}");
+    assert_eq!(prospects[0]["status"], "received", "still due: {list}");
+    assert!(erp_rows(dir).await.is_empty());
 }
