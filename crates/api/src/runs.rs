@@ -306,7 +306,8 @@ pub struct RunStarted {
     /// The use case (stable name).
     #[schema(example = "stammdaten")]
     pub use_case: String,
-    /// Always `running`.
+    /// The run's state when the answer was written: `running`, or already the end state of a
+    /// short run.
     pub status: RunState,
     /// Path of the run, as in the `Location` header.
     #[schema(example = "/v1/runs/42")]
@@ -376,10 +377,15 @@ pub async fn start(
         .map_err(|e| launch_error(e, raw))?;
     let location = format!("/v1/runs/{run_id}");
     tracing::info!(run = run_id, use_case = %use_case, "Lauf über die API gestartet");
+    // A short run (e.g. `interessenten` with nothing to fetch) may have ended already.
+    let status = match state.store.run(run_id).await {
+        Ok(Some(run)) => run.status.into(),
+        _ => RunState::Running,
+    };
     let body = RunStarted {
         run_id,
         use_case: use_case.as_str().to_owned(),
-        status: RunState::Running,
+        status,
         location: location.clone(),
     };
     Ok((

@@ -271,6 +271,8 @@ async fn run_through_api(http: &reqwest::Client, url: &str, key: &str) -> Value 
     loop {
         let run = get_json(http, &format!("{url}/v1/runs/{run_id}"), key).await;
         if !run["ended_at"].is_null() {
+            // The runner reports its run once it has ended: the answer already said how.
+            assert_eq!(started["status"], run["status"], "{started} {run}");
             return run;
         }
         assert!(Instant::now() < deadline, "run did not end: {run}");
