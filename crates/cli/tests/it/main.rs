@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod crash;
+mod docs;
 mod environments;
 mod inbound;
 mod letting;
