@@ -844,6 +844,7 @@ pub async fn check(config_path: &Path) -> anyhow::Result<()> {
                 }
             }
             ok &= crate::inbound::check(&app.config).await;
+            ok &= crate::openimmo::check_targets(&app).await;
         }
         Err(e) => {
             ok = false;

@@ -323,3 +323,54 @@ pub async fn pickup_feedback(
     }
     lines
 }
+
+/// `check`: every OpenImmo export target and feedback source of every partner — credentials
+/// present, connection and login work, the directory is there; for a feedback source also how
+/// many files wait. Returns `false` when one of them cannot be used.
+pub async fn check_targets(app: &App) -> bool {
+    let vault = app.vault();
+    let mut ok = true;
+    let mut header = false;
+    for p in &app.config.partners {
+        let exports = p
+            .openimmo
+            .iter()
+            .map(|e| ("OpenImmo-Export", &e.name, e.parse_target(), None));
+        let sources = p.feedback.iter().map(|e| {
+            (
+                "Feedback",
+                &e.name,
+                e.parse_target(),
+                Some(e.pattern.as_str()),
+            )
+        });
+        for (what, name, target, pattern) in exports.chain(sources) {
+            if !header {
+                println!("Dateiübertragung (VAC-4, PRO-2):");
+                header = true;
+            }
+            let result: anyhow::Result<String> = async {
+                let target = resolve_secrets(target?, &p.name, vault.as_ref()).await?;
+                let mut conn = target.connect().await?;
+                let detail = match pattern {
+                    Some(pattern) => {
+                        let n = conn.list(pattern).await?.len();
+                        format!("{n} Datei(en) „{pattern}“ warten")
+                    }
+                    None => "erreichbar".to_owned(),
+                };
+                conn.close().await;
+                Ok(format!("{}: {detail}", target.describe()))
+            }
+            .await;
+            match result {
+                Ok(line) => println!("  ✓ Partner {}: {what} „{name}“ – {line}", p.name),
+                Err(e) => {
+                    ok = false;
+                    println!("  ✗ Partner {}: {what} „{name}“: {e:#}", p.name);
+                }
+            }
+        }
+    }
+    ok
+}

@@ -362,3 +362,55 @@ async fn pro_5_interessenten_run_fetches_files_while_the_erp_is_unreachable() {
     assert_eq!(prospects[0]["status"], "received", "still due: {list}");
     assert!(erp_rows(dir).await.is_empty());
 }
+
+/// `check` tests every feedback source and export target: a missing credential and a server
+/// that does not answer are named with the partner, the target and what to do; a working
+/// directory drop says how many files wait (PRO-2, VAC-4, GEN-5).
+#[tokio::test]
+async fn pro_2_check_tests_every_file_target_and_names_what_is_wrong() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    demo(dir);
+    let drop_dir = feedback_drop(dir);
+    std::fs::write(drop_dir.join("a.xml"), "<x/>").unwrap();
+    std::fs::write(drop_dir.join("b.xml.part"), "<x/>").unwrap();
+    let (ok, out) = immohub(dir, &["check"]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("✓ Partner demo: Feedback „portal“ – Verzeichnis ")
+            && out.contains("1 Datei(en) „*.xml“ warten"),
+        "a file still being written does not count: {out}"
+    );
+    assert!(
+        out.contains("✓ Partner demo: OpenImmo-Export „verzeichnis“ – Verzeichnis "),
+        "{out}"
+    );
+
+    let mut cfg = std::fs::read_to_string(dir.join("immohub.toml")).unwrap();
+    cfg.push_str(
+        "\n[[partner.feedback]]\nname = \"portal-ftp\"\n\
+         target = { kind = \"ftp\", host = \"127.0.0.1\", port = 1, user = \"u\", password = \"secret:portal-ftp\" }\n\
+         \n[[partner.feedback]]\nname = \"portal-aus\"\n\
+         target = { kind = \"ftp\", host = \"127.0.0.1\", port = 1, user = \"u\", password = \"geheim-im-klartext\", connect_timeout_secs = 2 }\n",
+    );
+    std::fs::write(dir.join("immohub.toml"), cfg).unwrap();
+    let (ok, out) = immohub(dir, &["check"]);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("✗ Partner demo: Feedback „portal-ftp“: Zugangsdaten „portal-ftp“ von demo fehlen: immohub secret set --partner demo --name portal-ftp"),
+        "{out}"
+    );
+    let line = out
+        .lines()
+        .find(|l| l.contains("„portal-aus“"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        line.contains("✗") && line.contains("ftp://u@127.0.0.1:1/"),
+        "{line}"
+    );
+    assert!(
+        !out.contains("geheim-im-klartext"),
+        "no password in the output: {out}"
+    );
+    assert!(out.contains("✓ Partner demo: Feedback „portal“"), "{out}");
+}

@@ -147,6 +147,18 @@ async fn letting_vac_4_pro_2_pro_3_pro_4_vacancy_to_sftp_prospects_back_offer_ac
         assert!(ok, "{args:?}: {out}");
     }
 
+    // `check` logs in to both SFTP targets with the connection's key and pinned host key.
+    let (ok, out) = immohub(dir, &["check"]);
+    assert!(ok, "{out}");
+    let sftp_url = format!("sftp://{}@127.0.0.1:{}/", sftp.user, sftp.port);
+    for expected in [
+        format!("✓ Partner demo: OpenImmo-Export „portal-sftp“ – {sftp_url}"),
+        format!("✓ Partner demo: Feedback „portal-sftp“ – {sftp_url}"),
+    ] {
+        assert!(out.contains(&expected), "{expected} in {out}");
+    }
+    assert!(out.contains("0 Datei(en) „*.xml“ warten"), "{out}");
+
     // Master data first (immohub learns units and persons), then the vacancies.
     let (ok, out) = immohub(dir, &["sync", "run", "stammdaten", "--partner", "demo"]);
     assert!(ok, "{out}");
