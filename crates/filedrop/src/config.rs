@@ -61,10 +61,15 @@ pub struct FtpTarget {
     /// firewalls and NAT.
     #[serde(default = "default_true")]
     pub passive: bool,
-    /// Explicit FTPS (`AUTH TLS`). Not supported yet: `true` is refused with a clear error
-    /// instead of silently sending the password in clear text.
+    /// Explicit FTPS (`AUTH TLS` on the control connection before the login, `PROT P` for
+    /// every data connection). The server's certificate must be valid for `host` and signed by
+    /// a public CA or by `ca_file`.
     #[serde(default)]
     pub tls: bool,
+    /// PEM file with the certificate(s) to trust instead of the public CAs (a partner's own CA
+    /// or self-signed certificate). Only with `tls = true`.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
     /// Sub-folder (relative to `dir`) that imported files are moved to.
     #[serde(default = "default_archive_dir")]
     pub archive_dir: String,
@@ -146,7 +151,14 @@ impl Target {
     pub fn describe(&self) -> String {
         match self {
             Target::Directory(d) => format!("Verzeichnis {}", d.path.display()),
-            Target::Ftp(f) => format!("ftp://{}@{}:{}/{}", f.user, f.host, f.port, trim(&f.dir)),
+            Target::Ftp(f) => format!(
+                "{}://{}@{}:{}/{}",
+                if f.tls { "ftps" } else { "ftp" },
+                f.user,
+                f.host,
+                f.port,
+                trim(&f.dir)
+            ),
             Target::Sftp(s) => format!("sftp://{}@{}:{}/{}", s.user, s.host, s.port, trim(&s.dir)),
         }
     }

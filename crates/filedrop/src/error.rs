@@ -11,6 +11,8 @@ pub enum Step {
     Connect,
     /// Checking the SSH server's host key.
     HostKey,
+    /// Securing an FTP connection with TLS (`AUTH TLS`, certificate check).
+    Tls,
     /// Logging in.
     Login,
     /// Changing to or opening the configured directory.
@@ -35,6 +37,7 @@ impl fmt::Display for Step {
             Step::Config => "Konfiguration",
             Step::Connect => "Verbindungsaufbau",
             Step::HostKey => "Prüfung des Server-Schlüssels",
+            Step::Tls => "TLS-Aufbau (FTPS)",
             Step::Login => "Anmeldung",
             Step::OpenDir => "Öffnen des Verzeichnisses",
             Step::Upload => "Hochladen",

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use secrecy::ExposeSecret;
 use suppaftp::list::ListParser;
-use suppaftp::tokio::AsyncFtpStream;
+use suppaftp::tokio::{AsyncRustlsConnector, AsyncRustlsStream, ImplAsyncFtpStream};
 use suppaftp::types::FileType;
 use suppaftp::{FtpError, FtpResult, Status};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
@@ -17,9 +17,51 @@ use crate::names::{free_archive_name, is_in_progress, matches_pattern, temp_name
 use crate::stall::Stall;
 use crate::{COPY_BUFFER, RemoteFile};
 
+/// One stream type for FTP and FTPS: without `AUTH TLS` it stays plain TCP.
+type FtpStream = ImplAsyncFtpStream<AsyncRustlsStream>;
+
+/// The TLS client for FTPS: rustls on ring, trusting `ca_file` when given, else Mozilla's roots.
+fn tls_connector(desc: &str, t: &FtpTarget) -> Result<AsyncRustlsConnector> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    use tokio_rustls::rustls;
+    let config_err = |message: String| {
+        FiledropError::new(desc.to_owned(), Step::Config, ErrorKind::Config, message)
+    };
+    let mut roots = rustls::RootCertStore::empty();
+    match &t.ca_file {
+        Some(path) => {
+            let certs = CertificateDer::pem_file_iter(path)
+                .and_then(|certs| certs.collect::<std::result::Result<Vec<_>, _>>())
+                .map_err(|e| config_err(format!("ca_file {}: {e}", path.display())))?;
+            if certs.is_empty() {
+                return Err(config_err(format!(
+                    "ca_file {}: kein Zertifikat (PEM) gefunden",
+                    path.display()
+                )));
+            }
+            for cert in certs {
+                roots
+                    .add(cert)
+                    .map_err(|e| config_err(format!("ca_file {}: {e}", path.display())))?;
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| config_err(format!("TLS: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(AsyncRustlsConnector::from(
+        tokio_rustls::TlsConnector::from(std::sync::Arc::new(config)),
+    ))
+}
+
 pub(crate) struct FtpConn {
     desc: String,
-    stream: AsyncFtpStream,
+    stream: FtpStream,
     archive_dir: String,
     /// Longest silence allowed from the server once connected (per command, and between
     /// blocks of a transfer).
@@ -28,14 +70,19 @@ pub(crate) struct FtpConn {
 
 impl FtpConn {
     pub(crate) async fn open(desc: String, t: &FtpTarget) -> Result<Self> {
-        if t.tls {
+        if t.ca_file.is_some() && !t.tls {
             return Err(FiledropError::new(
                 desc,
                 Step::Config,
                 ErrorKind::Config,
-                "FTPS (tls = true) wird noch nicht unterstützt; bitte SFTP verwenden",
+                "ca_file gilt nur für FTPS: bitte auch tls = true setzen",
             ));
         }
+        let connector = if t.tls {
+            Some(tls_connector(&desc, t)?)
+        } else {
+            None
+        };
         let timeout = t.connect_timeout();
         let tcp = within(timeout, &desc, Step::Connect, async {
             TcpStream::connect((t.host.as_str(), t.port))
@@ -44,11 +91,21 @@ impl FtpConn {
         })
         .await?;
         let mut stream = within(timeout, &desc, Step::Connect, async {
-            AsyncFtpStream::connect_with_stream(tcp)
+            FtpStream::connect_with_stream(tcp)
                 .await
                 .map_err(|e| ftp_err(&desc, Step::Connect, e))
         })
         .await?;
+        if let Some(connector) = connector {
+            // AUTH TLS before the login: the password never travels in clear text.
+            stream = within(timeout, &desc, Step::Tls, async {
+                stream
+                    .into_secure(connector, &t.host)
+                    .await
+                    .map_err(|e| ftp_err(&desc, Step::Tls, e))
+            })
+            .await?;
+        }
         within(timeout, &desc, Step::Login, async {
             stream
                 .login(t.user.as_str(), t.password.expose_secret())
@@ -246,6 +303,10 @@ fn ftp_err(desc: &str, step: Step, e: FtpError) -> FiledropError {
         FtpError::UnexpectedResponse(resp) => {
             let body = String::from_utf8_lossy(&resp.body).trim().to_owned();
             let (kind, what) = match resp.status {
+                _ if step == Step::Tls => (
+                    ErrorKind::Other,
+                    "der Server bietet kein FTPS an (AUTH TLS abgelehnt)",
+                ),
                 Status::NotLoggedIn if step == Step::Login => (
                     ErrorKind::AuthenticationFailed,
                     "Benutzername oder Passwort falsch",
@@ -259,6 +320,15 @@ fn ftp_err(desc: &str, step: Step, e: FtpError) -> FiledropError {
             };
             FiledropError::new(desc, step, kind, format!("{what} (Server: {body})"))
         }
+        FtpError::SecureError(reason) => FiledropError::new(
+            desc,
+            step,
+            ErrorKind::Other,
+            format!(
+                "TLS-Verbindung abgelehnt (Zertifikat nicht vertrauenswürdig oder nicht für \
+                 diesen Host, ggf. ca_file setzen): {reason}"
+            ),
+        ),
         other => FiledropError::new(
             desc,
             step,

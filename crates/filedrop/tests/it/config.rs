@@ -118,12 +118,20 @@ fn vac_4_unknown_fields_and_kinds_are_rejected() {
 }
 
 #[tokio::test]
-async fn vac_4_ftps_is_refused_instead_of_sending_the_password_in_clear() {
+async fn vac_4_ca_file_without_tls_is_a_configuration_error() {
     let t: Target = toml::from_str(
-        "kind = \"ftp\"\nhost = \"127.0.0.1\"\nport = 1\nuser = \"u\"\npassword = \"p\"\ntls = true\n",
+        "kind = \"ftp\"\nhost = \"127.0.0.1\"\nport = 1\nuser = \"u\"\npassword = \"p\"\nca_file = \"/etc/ca.pem\"\n",
     )
     .unwrap();
     let err = t.connect().await.unwrap_err();
     assert_eq!(err.step, immohub_filedrop::Step::Config);
-    assert!(err.to_string().contains("FTPS"), "{err}");
+    assert!(err.to_string().contains("tls = true"), "{err}");
+    // A CA file that does not exist is named, before any connection.
+    let t: Target = toml::from_str(
+        "kind = \"ftp\"\nhost = \"127.0.0.1\"\nport = 1\nuser = \"u\"\npassword = \"p\"\ntls = true\nca_file = \"/nonexistent/ca.pem\"\n",
+    )
+    .unwrap();
+    let err = t.connect().await.unwrap_err();
+    assert_eq!(err.step, immohub_filedrop::Step::Config);
+    assert!(err.to_string().contains("/nonexistent/ca.pem"), "{err}");
 }

@@ -50,6 +50,67 @@ async fn vac_4_ftp_wrong_password_is_a_german_login_error_without_the_password()
     assert!(!err.is_transient());
 }
 
+/// Explicit FTPS against a server that requires TLS on control and data connections: upload
+/// (atomic, complete), listing, download and archive work as over plain FTP.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vac_4_pro_2_ftps_upload_list_download_archive() {
+    let server = FtpServer::start_ftps().await;
+    let local = tempfile::tempdir().unwrap();
+    let file = local.path().join("export.zip");
+    let hash = write_big_file(&file, BIG, 7);
+    let target = server.target(FTP_PASSWORD);
+    assert!(
+        target.describe().starts_with("ftps://"),
+        "{}",
+        target.describe()
+    );
+    atomic_big_upload(&target, &server.outbox(), &file, &hash).await;
+    let server = FtpServer::start_ftps().await;
+    list_download_archive(&server.target(FTP_PASSWORD), &server.outbox()).await;
+}
+
+/// The test server really insists on TLS: a plain login is refused. And immohub insists on a
+/// certificate it trusts: without `ca_file` the self-signed certificate is refused at the TLS
+/// step, before the password is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vac_4_ftps_certificate_must_be_trusted_and_plain_login_is_refused() {
+    let server = FtpServer::start_ftps().await;
+    let Target::Ftp(ftps) = server.target(FTP_PASSWORD) else {
+        unreachable!()
+    };
+    let plain = Target::Ftp(FtpTarget {
+        tls: false,
+        ca_file: None,
+        ..ftps.clone()
+    });
+    let err = plain.connect().await.unwrap_err();
+    assert_eq!(err.step, Step::Login, "{err}");
+
+    let untrusted = Target::Ftp(FtpTarget {
+        ca_file: None,
+        ..ftps.clone()
+    });
+    let err = untrusted.connect().await.unwrap_err();
+    let text = err.to_string();
+    assert_eq!(err.step, Step::Tls, "{text}");
+    assert!(text.contains("nicht vertrauenswürdig"), "{text}");
+    assert!(!text.contains(FTP_PASSWORD), "{text}");
+
+    // FTPS against a server without TLS: named as such.
+    let plain_server = FtpServer::start().await;
+    let Target::Ftp(plain_ftp) = plain_server.target(FTP_PASSWORD) else {
+        unreachable!()
+    };
+    let wants_tls = Target::Ftp(FtpTarget {
+        tls: true,
+        ca_file: Some(server.ca_file()),
+        ..plain_ftp
+    });
+    let err = wants_tls.connect().await.unwrap_err();
+    assert_eq!(err.step, Step::Tls, "{err}");
+    assert!(err.to_string().contains("kein FTPS"), "{err}");
+}
+
 fn unreachable(port: u16) -> Target {
     Target::Ftp(FtpTarget {
         host: "127.0.0.1".into(),
@@ -59,6 +120,7 @@ fn unreachable(port: u16) -> Target {
         dir: String::new(),
         passive: true,
         tls: false,
+        ca_file: None,
         archive_dir: "archiv".into(),
         connect_timeout_secs: 1,
         io_timeout_secs: 10,

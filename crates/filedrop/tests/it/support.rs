@@ -301,6 +301,8 @@ impl unftp_core::auth::Authenticator for PasswordAuth {
 pub struct FtpServer {
     pub port: u16,
     pub root: tempfile::TempDir,
+    /// FTPS only: the server's self-signed certificate (`cert.pem`) and key.
+    certs: Option<tempfile::TempDir>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -314,6 +316,30 @@ impl FtpServer {
     /// libunftp with the file system back-end on a temp dir, on a loopback port chosen by the
     /// OS; each connection is served by its own server value (`Server::service`).
     pub async fn start() -> Self {
+        Self::start_with(false).await
+    }
+
+    /// libunftp that requires FTPS (`AUTH TLS`) on the control and data connections, with a
+    /// self-signed certificate for 127.0.0.1 (rcgen).
+    pub async fn start_ftps() -> Self {
+        Self::start_with(true).await
+    }
+
+    async fn start_with(ftps: bool) -> Self {
+        let certs = ftps.then(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let key = rcgen::generate_simple_self_signed(vec![
+                "127.0.0.1".to_owned(),
+                "localhost".to_owned(),
+            ])
+            .unwrap();
+            std::fs::write(dir.path().join("cert.pem"), key.cert.pem()).unwrap();
+            std::fs::write(dir.path().join("key.pem"), key.key_pair.serialize_pem()).unwrap();
+            dir
+        });
+        let cert_paths = certs
+            .as_ref()
+            .map(|d| (d.path().join("cert.pem"), d.path().join("key.pem")));
         let root = tempfile::tempdir().unwrap();
         std::fs::create_dir(root.path().join("outbox")).unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -322,18 +348,32 @@ impl FtpServer {
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let dir = dir.clone();
-                let server = libunftp::ServerBuilder::with_authenticator(
+                let mut builder = libunftp::ServerBuilder::with_authenticator(
                     Box::new(move || unftp_sbe_fs::Filesystem::new(dir.clone()).unwrap()),
                     Arc::new(PasswordAuth),
-                )
-                .build()
-                .unwrap();
+                );
+                if let Some((cert, key)) = &cert_paths {
+                    builder = builder
+                        .ftps(cert.clone(), key.clone())
+                        .ftps_required(true, true);
+                }
+                let server = builder.build().unwrap();
                 tokio::spawn(async move {
                     let _ = server.service(stream).await;
                 });
             }
         });
-        Self { port, root, task }
+        Self {
+            port,
+            root,
+            certs,
+            task,
+        }
+    }
+
+    /// FTPS only: the PEM file to trust (the server's self-signed certificate).
+    pub fn ca_file(&self) -> PathBuf {
+        self.certs.as_ref().unwrap().path().join("cert.pem")
     }
 
     pub fn outbox(&self) -> PathBuf {
@@ -348,7 +388,8 @@ impl FtpServer {
             password: SecretString::from(password),
             dir: "/outbox".into(),
             passive: true,
-            tls: false,
+            tls: self.certs.is_some(),
+            ca_file: self.certs.as_ref().map(|_| self.ca_file()),
             archive_dir: "archiv".into(),
             connect_timeout_secs: 5,
             io_timeout_secs: 10,
