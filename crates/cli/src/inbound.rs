@@ -35,10 +35,14 @@ pub async fn erp_sink(config: &Config) -> anyhow::Result<ErpSink> {
         .with_context(|| format!("ERP {} nicht erreichbar", redact_url(url)))
 }
 
-/// `immohub sync run interessenten [--partner NAME]`: writes the due prospects into the ERP
-/// now. Without `--partner`: every partner with a technical user.
-pub async fn sync_run(app: &App, a: &SyncRunArgs) -> anyhow::Result<()> {
-    let partners: Vec<PartnerConfig> = match &a.partner {
+/// The partners a manual write-back run serves: the named one, else every partner with a
+/// technical ERP user (GEN-3); `what` names the records in the error ("Interessenten").
+pub fn writing_partners(
+    app: &App,
+    name: Option<&str>,
+    what: &str,
+) -> anyhow::Result<Vec<PartnerConfig>> {
+    let partners: Vec<PartnerConfig> = match name {
         Some(name) => vec![app.config.partner(name)?.engine_config()],
         None => app
             .config
@@ -51,9 +55,16 @@ pub async fn sync_run(app: &App, a: &SyncRunArgs) -> anyhow::Result<()> {
     if partners.is_empty() {
         bail!(
             "kein Partner mit technischem ERP-Benutzer (technical_user) konfiguriert: es gibt \
-             keine Interessenten zu schreiben (GEN-3)"
+             keine {what} zu schreiben (GEN-3)"
         );
     }
+    Ok(partners)
+}
+
+/// `immohub sync run interessenten [--partner NAME]`: writes the due prospects into the ERP
+/// now. Without `--partner`: every partner with a technical user.
+pub async fn sync_run(app: &App, a: &SyncRunArgs) -> anyhow::Result<()> {
+    let partners = writing_partners(app, a.partner.as_deref(), "Interessenten")?;
     let sink = erp_sink(&app.config).await?;
     let dups = DuplicateCheck::new(app.config.matching.clone())
         .map_err(|e| anyhow::anyhow!("[matching]: {e}"))?;

@@ -82,22 +82,7 @@ pub async fn mailer(app: &App) -> anyhow::Result<Option<Arc<dyn SendMail>>> {
 /// `immohub sync run mieter [--partner NAME]`: writes the due tenants into the ERP now and
 /// sends the staff e-mails.
 pub async fn sync_run(app: &App, a: &SyncRunArgs) -> anyhow::Result<()> {
-    let partners: Vec<PartnerConfig> = match &a.partner {
-        Some(name) => vec![app.config.partner(name)?.engine_config()],
-        None => app
-            .config
-            .partners
-            .iter()
-            .filter(|p| p.technical_user.is_some())
-            .map(|p| p.engine_config())
-            .collect(),
-    };
-    if partners.is_empty() {
-        bail!(
-            "kein Partner mit technischem ERP-Benutzer (technical_user) konfiguriert: es gibt \
-             keine Mieter zu schreiben (GEN-3)"
-        );
-    }
+    let partners = crate::inbound::writing_partners(app, a.partner.as_deref(), "Mieter")?;
     let target = ErpTenantTarget {
         sink: &crate::inbound::erp_sink(&app.config).await?,
         dossier_dir: erp_dossier_dir(&app.config)?,

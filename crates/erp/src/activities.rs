@@ -9,8 +9,8 @@
 use chrono::{DateTime, Utc};
 use immohub_domain::prospect::TechnicalUser;
 
-use crate::error::{BoxError, ErpError};
-use crate::sink::{ErpSink, Pool, SinkWrite};
+use crate::error::ErpError;
+use crate::sink::{ErpSink, Param, SinkWrite};
 use crate::source::Backend;
 
 /// The interface table for activities.
@@ -61,146 +61,38 @@ pub struct ActivityRow {
 }
 
 impl ActivityRow {
-    fn values(&self) -> Vec<Option<String>> {
+    /// The values of [`ACTIVITY_WRITE_COLUMNS`], in order.
+    fn params(&self) -> Vec<Param> {
+        let t = |s: &str| Param::Text(Some(s.to_owned()));
         vec![
-            Some(self.external_ref.clone()),
-            Some(self.technical_user.as_str().to_owned()),
-            Some(self.activity_type.clone()),
-            // Filled per backend (time type).
-            None,
-            Some(self.object_kind.clone()),
-            Some(self.object_id.clone()),
-            Some(self.room_title.clone()),
-            Some(self.recipient_kind.clone()),
-            self.recipient_ref.clone(),
-            Some(self.recipient_name.clone()),
-            self.recipient_email.clone(),
-            self.file_name.clone(),
-            Some(self.description.clone()),
+            t(&self.external_ref),
+            t(self.technical_user.as_str()),
+            t(&self.activity_type),
+            Param::Time(self.occurred_at),
+            t(&self.object_kind),
+            t(&self.object_id),
+            t(&self.room_title),
+            t(&self.recipient_kind),
+            Param::Text(self.recipient_ref.clone()),
+            t(&self.recipient_name),
+            Param::Text(self.recipient_email.clone()),
+            Param::Text(self.file_name.clone()),
+            t(&self.description),
         ]
     }
-}
-
-fn error(transient: bool, source: impl Into<BoxError>) -> ErpError {
-    ErpError::Write {
-        table: ACTIVITIES_TABLE,
-        transient,
-        source: source.into(),
-    }
-}
-
-fn sqlx_error(e: sqlx::Error) -> ErpError {
-    error(crate::sink::sqlx_transient(&e), e)
-}
-
-fn sqlite_error(e: rusqlite::Error) -> ErpError {
-    error(crate::sink::sqlite_transient(&e), e)
 }
 
 impl ErpSink {
     /// Writes an activity into [`ACTIVITIES_TABLE`], once per `external_ref`: a second write
     /// of the same reference changes nothing and returns the first row's id.
     pub async fn write_activity(&self, row: &ActivityRow) -> Result<SinkWrite, ErpError> {
-        let cols = ACTIVITY_WRITE_COLUMNS.join(", ");
-        let n = ACTIVITY_WRITE_COLUMNS.len();
-        let mut values = row.values();
-        let at = row.occurred_at;
-        let external_ref = row.external_ref.clone();
-        match &self.pool {
-            Pool::Sqlite(target) => {
-                let target = target.clone();
-                // The demo ERP's timestamp form: UTC, `YYYY-MM-DD HH:MM:SS`.
-                values[3] = Some(at.format("%Y-%m-%d %H:%M:%S").to_string());
-                let insert = format!(
-                    "INSERT INTO {ACTIVITIES_TABLE} ({cols}) VALUES ({}) \
-                     ON CONFLICT (external_ref) DO NOTHING",
-                    vec!["?"; n].join(", ")
-                );
-                let select = format!("SELECT id FROM {ACTIVITIES_TABLE} WHERE external_ref = ?");
-                tokio::task::spawn_blocking(move || -> Result<SinkWrite, ErpError> {
-                    let mut conn = target.open().map_err(sqlite_error)?;
-                    let tx = conn
-                        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                        .map_err(sqlite_error)?;
-                    let inserted = tx
-                        .execute(&insert, rusqlite::params_from_iter(values))
-                        .map_err(sqlite_error)?
-                        == 1;
-                    let erp_id: i64 = tx
-                        .query_row(&select, [&external_ref], |r| r.get(0))
-                        .map_err(sqlite_error)?;
-                    tx.commit().map_err(sqlite_error)?;
-                    Ok(SinkWrite { erp_id, inserted })
-                })
-                .await
-                .map_err(|e| error(true, e))?
-            }
-            Pool::Postgres(pool) => {
-                let ph: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
-                let insert = format!(
-                    "INSERT INTO {ACTIVITIES_TABLE} ({cols}) VALUES ({}) \
-                     ON CONFLICT (external_ref) DO NOTHING RETURNING id",
-                    ph.join(", ")
-                );
-                let mut q = sqlx::query_scalar::<_, i64>(&insert);
-                for (i, v) in values.into_iter().enumerate() {
-                    q = if i == 3 { q.bind(at) } else { q.bind(v) };
-                }
-                if let Some(erp_id) = q.fetch_optional(pool).await.map_err(sqlx_error)? {
-                    return Ok(SinkWrite {
-                        erp_id,
-                        inserted: true,
-                    });
-                }
-                let erp_id = sqlx::query_scalar::<_, i64>(&format!(
-                    "SELECT id FROM {ACTIVITIES_TABLE} WHERE external_ref = $1"
-                ))
-                .bind(&external_ref)
-                .fetch_one(pool)
-                .await
-                .map_err(sqlx_error)?;
-                Ok(SinkWrite {
-                    erp_id,
-                    inserted: false,
-                })
-            }
-            Pool::MySql(pool) => {
-                let insert = format!(
-                    "INSERT INTO {ACTIVITIES_TABLE} ({cols}) VALUES ({})",
-                    vec!["?"; n].join(", ")
-                );
-                let mut q = sqlx::query(&insert);
-                for (i, v) in values.into_iter().enumerate() {
-                    q = if i == 3 {
-                        q.bind(at.naive_utc())
-                    } else {
-                        q.bind(v)
-                    };
-                }
-                match q.execute(pool).await {
-                    Ok(done) => Ok(SinkWrite {
-                        erp_id: i64::try_from(done.last_insert_id())
-                            .map_err(|e| error(false, e))?,
-                        inserted: true,
-                    }),
-                    Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                        let erp_id = sqlx::query_scalar::<_, i64>(&format!(
-                            "SELECT id FROM {ACTIVITIES_TABLE} WHERE external_ref = ?"
-                        ))
-                        .bind(&external_ref)
-                        .fetch_optional(pool)
-                        .await
-                        .map_err(sqlx_error)?
-                        .ok_or_else(|| error(false, e.to_string()))?;
-                        Ok(SinkWrite {
-                            erp_id,
-                            inserted: false,
-                        })
-                    }
-                    Err(e) => Err(sqlx_error(e)),
-                }
-            }
-        }
+        self.write_row(
+            ACTIVITIES_TABLE,
+            &ACTIVITY_WRITE_COLUMNS,
+            row.params(),
+            &row.external_ref,
+        )
+        .await
     }
 
     /// The backend this sink writes to (for messages).

@@ -154,74 +154,138 @@ pub(crate) enum Param {
 impl ProspectRow {
     /// The values of [`PROSPECT_WRITE_COLUMNS`], in order.
     fn params(&self) -> Vec<Param> {
-        let p = &self.prospect;
-        let a = p.address.as_ref();
         let t = |s: &str| Param::Text(Some(s.to_owned()));
-        let o = |s: Option<&String>| Param::Text(s.cloned());
-        vec![
+        let mut v = vec![
             t(&self.external_ref),
             t(self.technical_user.as_str()),
             t(&self.partner),
             Param::Time(self.received_at),
-            t(&p.unit_id),
+            t(&self.prospect.unit_id),
             t(&self.client_no),
             t(&self.property_no),
             t(&self.building_no),
             t(&self.unit_no),
-            o(p.salutation.as_ref()),
-            o(p.first_name.as_ref()),
-            t(&p.surname),
-            Param::Date(p.birth_date),
-            o(p.email.as_ref()),
-            o(p.phone.as_ref()),
-            o(a.map(|a| &a.street)),
-            o(a.and_then(|a| a.house_no.as_ref())),
-            o(a.map(|a| &a.postal_code)),
-            o(a.map(|a| &a.city)),
-            o(a.map(|a| &a.country)),
-            o(p.message.as_ref()),
-            t(&self.source),
-            t(&self.payload_hash),
-            o(self.person_match.linked_person_no.as_ref()),
-            o(self.person_match.score.as_ref()),
-            o(self.person_match.note.as_ref()),
+        ];
+        v.extend(person_params(&self.prospect));
+        v.extend([t(&self.source), t(&self.payload_hash)]);
+        v.extend(self.person_match.params());
+        v
+    }
+}
+
+/// The person's columns `salutation` … `message`, in the order of every interface table that
+/// holds a person (prospects, the main tenant).
+pub(crate) fn person_params(p: &Prospect) -> [Param; 12] {
+    let a = p.address.as_ref();
+    let t = |s: &str| Param::Text(Some(s.to_owned()));
+    let o = |s: Option<&String>| Param::Text(s.cloned());
+    [
+        o(p.salutation.as_ref()),
+        o(p.first_name.as_ref()),
+        t(&p.surname),
+        Param::Date(p.birth_date),
+        o(p.email.as_ref()),
+        o(p.phone.as_ref()),
+        o(a.map(|a| &a.street)),
+        o(a.and_then(|a| a.house_no.as_ref())),
+        o(a.map(|a| &a.postal_code)),
+        o(a.map(|a| &a.city)),
+        o(a.map(|a| &a.country)),
+        o(p.message.as_ref()),
+    ]
+}
+
+impl PersonMatch {
+    /// The columns `linked_person_no`, `match_score`, `match_note`.
+    pub(crate) fn params(&self) -> [Param; 3] {
+        [
+            Param::Text(self.linked_person_no.clone()),
+            Param::Text(self.score.clone()),
+            Param::Text(self.note.clone()),
         ]
     }
 }
 
-fn insert_sql(backend: Backend) -> String {
-    let cols = PROSPECT_WRITE_COLUMNS.join(", ");
-    let n = PROSPECT_WRITE_COLUMNS.len();
+/// PostgreSQL arguments of `params` (times as `timestamptz`).
+pub(crate) fn pg_args(
+    table: &'static str,
+    params: Vec<Param>,
+) -> Result<sqlx::postgres::PgArguments, ErpError> {
+    use sqlx::Arguments;
+    let mut args = sqlx::postgres::PgArguments::default();
+    for p in params {
+        match p {
+            Param::Text(v) => args.add(v),
+            Param::Date(v) => args.add(v),
+            Param::Time(v) => args.add(v),
+            Param::Int(v) => args.add(v),
+        }
+        .map_err(|e| write_error_in(table, false, e))?;
+    }
+    Ok(args)
+}
+
+/// MySQL/MariaDB arguments of `params` (times as UTC `DATETIME`, the session runs in UTC).
+pub(crate) fn mysql_args(
+    table: &'static str,
+    params: Vec<Param>,
+) -> Result<sqlx::mysql::MySqlArguments, ErpError> {
+    use sqlx::Arguments;
+    let mut args = sqlx::mysql::MySqlArguments::default();
+    for p in params {
+        match p {
+            Param::Text(v) => args.add(v),
+            Param::Date(v) => args.add(v),
+            Param::Time(v) => args.add(v.naive_utc()),
+            Param::Int(v) => args.add(v),
+        }
+        .map_err(|e| write_error_in(table, false, e))?;
+    }
+    Ok(args)
+}
+
+/// `INSERT` of one row into an interface table, idempotent by the unique columns `unique`:
+/// PostgreSQL and SQLite skip a duplicate (`ON CONFLICT … DO NOTHING`, PostgreSQL returning the
+/// new id); MySQL/MariaDB get a plain `INSERT` whose duplicate-key error the caller turns into a
+/// look-up (`INSERT IGNORE` would also turn other errors, e.g. overlong text, into silently
+/// truncated data).
+pub(crate) fn insert_row_sql(
+    backend: Backend,
+    table: &str,
+    columns: &[&str],
+    unique: &str,
+    returning_id: bool,
+) -> String {
+    let cols = columns.join(", ");
+    let n = columns.len();
     match backend {
         Backend::Postgres => {
             let ph: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
             format!(
-                "INSERT INTO {PROSPECTS_TABLE} ({cols}) VALUES ({}) \
-                 ON CONFLICT (external_ref) DO NOTHING RETURNING id",
-                ph.join(", ")
+                "INSERT INTO {table} ({cols}) VALUES ({}) ON CONFLICT ({unique}) DO NOTHING{}",
+                ph.join(", "),
+                if returning_id { " RETURNING id" } else { "" }
             )
         }
         Backend::Sqlite => format!(
-            "INSERT INTO {PROSPECTS_TABLE} ({cols}) VALUES ({}) \
-             ON CONFLICT (external_ref) DO NOTHING",
+            "INSERT INTO {table} ({cols}) VALUES ({}) ON CONFLICT ({unique}) DO NOTHING",
             vec!["?"; n].join(", ")
         ),
-        // Plain INSERT: a duplicate is reported as an error and looked up. (`INSERT IGNORE`
-        // would also turn other errors, e.g. overlong text, into silently truncated data.)
         Backend::MySql => format!(
-            "INSERT INTO {PROSPECTS_TABLE} ({cols}) VALUES ({})",
+            "INSERT INTO {table} ({cols}) VALUES ({})",
             vec!["?"; n].join(", ")
         ),
     }
 }
 
-fn select_id_sql(backend: Backend) -> String {
+/// The row id by `external_ref`.
+pub(crate) fn select_id_sql(backend: Backend, table: &str) -> String {
     let ph = if backend == Backend::Postgres {
         "$1"
     } else {
         "?"
     };
-    format!("SELECT id FROM {PROSPECTS_TABLE} WHERE external_ref = {ph}")
+    format!("SELECT id FROM {table} WHERE external_ref = {ph}")
 }
 
 impl ErpSink {
@@ -310,30 +374,44 @@ impl ErpSink {
     /// Writes a prospect into [`PROSPECTS_TABLE`], once per `external_ref`: a second write of
     /// the same reference changes nothing and returns the first row's id.
     pub async fn write_prospect(&self, row: &ProspectRow) -> Result<SinkWrite, ErpError> {
-        let params = row.params();
-        let insert = insert_sql(self.backend);
-        let select = select_id_sql(self.backend);
-        let external_ref = row.external_ref.clone();
+        self.write_row(
+            PROSPECTS_TABLE,
+            &PROSPECT_WRITE_COLUMNS,
+            row.params(),
+            &row.external_ref,
+        )
+        .await
+    }
+
+    /// Writes one row (the values of `columns`, in order) into the interface table `table`,
+    /// once per `external_ref`: a second write of the same reference changes nothing and
+    /// returns the first row's id.
+    pub(crate) async fn write_row(
+        &self,
+        table: &'static str,
+        columns: &[&str],
+        params: Vec<Param>,
+        external_ref: &str,
+    ) -> Result<SinkWrite, ErpError> {
+        let insert = insert_row_sql(self.backend, table, columns, "external_ref", true);
+        let select = select_id_sql(self.backend, table);
+        let external_ref = external_ref.to_owned();
+        let sqlx_error = |e| sqlx_error_in(table, e);
         match &self.pool {
             Pool::Sqlite(target) => {
                 let target = target.clone();
                 tokio::task::spawn_blocking(move || {
-                    sqlite_write(&target, &insert, &select, &params, &external_ref)
+                    sqlite_write(table, &target, &insert, &select, &params, &external_ref)
                 })
                 .await
-                .map_err(|e| write_error(true, e))?
+                .map_err(|e| write_error_in(table, true, e))?
             }
             Pool::Postgres(pool) => {
-                let mut q = sqlx::query_scalar::<_, i64>(&insert);
-                for p in params {
-                    q = match p {
-                        Param::Text(v) => q.bind(v),
-                        Param::Date(v) => q.bind(v),
-                        Param::Time(v) => q.bind(v),
-                        Param::Int(v) => q.bind(v),
-                    };
-                }
-                let inserted = q.fetch_optional(pool).await.map_err(sqlx_error)?;
+                let inserted =
+                    sqlx::query_scalar_with::<_, i64, _>(&insert, pg_args(table, params)?)
+                        .fetch_optional(pool)
+                        .await
+                        .map_err(sqlx_error)?;
                 if let Some(erp_id) = inserted {
                     return Ok(SinkWrite {
                         erp_id,
@@ -351,19 +429,11 @@ impl ErpSink {
                 })
             }
             Pool::MySql(pool) => {
-                let mut q = sqlx::query(&insert);
-                for p in params {
-                    q = match p {
-                        Param::Text(v) => q.bind(v),
-                        Param::Date(v) => q.bind(v),
-                        Param::Time(v) => q.bind(v.naive_utc()),
-                        Param::Int(v) => q.bind(v),
-                    };
-                }
+                let q = sqlx::query_with(&insert, mysql_args(table, params)?);
                 match q.execute(pool).await {
                     Ok(done) => Ok(SinkWrite {
                         erp_id: i64::try_from(done.last_insert_id())
-                            .map_err(|e| write_error(false, e))?,
+                            .map_err(|e| write_error_in(table, false, e))?,
                         inserted: true,
                     }),
                     Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
@@ -374,7 +444,7 @@ impl ErpSink {
                             .map_err(sqlx_error)?
                             // The unique key that was hit is another one (the ERP added its
                             // own): a real error.
-                            .ok_or_else(|| write_error(false, e.to_string()))?;
+                            .ok_or_else(|| write_error_in(table, false, e.to_string()))?;
                         Ok(SinkWrite {
                             erp_id,
                             inserted: false,
@@ -439,6 +509,7 @@ impl ErpSink {
 
 /// The SQLite write: insert-or-nothing and the row id, in one write transaction.
 fn sqlite_write(
+    table: &'static str,
     target: &SqliteTarget,
     insert: &str,
     select: &str,
@@ -446,19 +517,19 @@ fn sqlite_write(
     external_ref: &str,
 ) -> Result<SinkWrite, ErpError> {
     use rusqlite::TransactionBehavior;
-    let mut conn = target.open().map_err(sqlite_error)?;
+    let mut conn = target.open().map_err(|e| sqlite_error_in(table, e))?;
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(sqlite_error)?;
+        .map_err(|e| sqlite_error_in(table, e))?;
     let values = sqlite_values(params);
     let inserted = tx
         .execute(insert, rusqlite::params_from_iter(values))
-        .map_err(sqlite_error)?
+        .map_err(|e| sqlite_error_in(table, e))?
         == 1;
     let erp_id: i64 = tx
         .query_row(select, [external_ref], |r| r.get(0))
-        .map_err(sqlite_error)?;
-    tx.commit().map_err(sqlite_error)?;
+        .map_err(|e| sqlite_error_in(table, e))?;
+    tx.commit().map_err(|e| sqlite_error_in(table, e))?;
     Ok(SinkWrite { erp_id, inserted })
 }
 
@@ -479,8 +550,17 @@ pub(crate) fn sqlite_values(params: &[Param]) -> Vec<rusqlite::types::Value> {
 }
 
 fn write_error(transient: bool, source: impl Into<BoxError>) -> ErpError {
+    write_error_in(PROSPECTS_TABLE, transient, source)
+}
+
+/// A failed write into the interface table `table`.
+pub(crate) fn write_error_in(
+    table: &'static str,
+    transient: bool,
+    source: impl Into<BoxError>,
+) -> ErpError {
     ErpError::Write {
-        table: PROSPECTS_TABLE,
+        table,
         transient,
         source: source.into(),
     }
@@ -491,7 +571,15 @@ fn sqlx_error(e: sqlx::Error) -> ErpError {
 }
 
 fn sqlite_error(e: rusqlite::Error) -> ErpError {
-    write_error(sqlite_transient(&e), e)
+    sqlite_error_in(PROSPECTS_TABLE, e)
+}
+
+fn sqlx_error_in(table: &'static str, e: sqlx::Error) -> ErpError {
+    write_error_in(table, sqlx_transient(&e), e)
+}
+
+fn sqlite_error_in(table: &'static str, e: rusqlite::Error) -> ErpError {
+    write_error_in(table, sqlite_transient(&e), e)
 }
 
 /// Whether a failed write may succeed later. SQLSTATE classes 22 (data exception) and 23

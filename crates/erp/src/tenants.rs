@@ -17,7 +17,10 @@ use immohub_domain::prospect::TechnicalUser;
 use immohub_domain::tenant::AcceptedTenant;
 
 use crate::error::{BoxError, ErpError};
-use crate::sink::{ErpSink, Param, PersonMatch, Pool, SinkWrite, sqlite_values};
+use crate::sink::{
+    ErpSink, Param, PersonMatch, Pool, SinkWrite, insert_row_sql, mysql_args, person_params,
+    pg_args, sqlite_values, write_error_in,
+};
 
 /// The interface table for accepted tenants.
 pub const TENANTS_TABLE: &str = "immohub_in_tenants";
@@ -128,36 +131,25 @@ impl TenantRow {
         format!("{safe}-{}", hex::encode(&digest[..4]))
     }
 
+    /// The values of [`TENANT_WRITE_COLUMNS`], in order.
     fn params(&self) -> Result<Vec<Param>, ErpError> {
-        let p = &self.tenant.main_tenant;
-        let a = p.address.as_ref();
         let t = |s: &str| Param::Text(Some(s.to_owned()));
-        let o = |s: Option<&String>| Param::Text(s.cloned());
+        let count = |n: usize| Param::Int(i64::try_from(n).unwrap_or(i64::MAX));
         let household =
             serde_json::to_string(&self.tenant.household).map_err(|e| write_error(false, e))?;
-        let count = |n: usize| Param::Int(i64::try_from(n).unwrap_or(i64::MAX));
-        Ok(vec![
+        let mut v = vec![
             t(&self.external_ref),
             t(self.technical_user.as_str()),
             t(&self.partner),
             Param::Time(self.received_at),
-            t(&p.unit_id),
+            t(&self.tenant.main_tenant.unit_id),
             t(&self.client_no),
             t(&self.property_no),
             t(&self.building_no),
             t(&self.unit_no),
-            o(p.salutation.as_ref()),
-            o(p.first_name.as_ref()),
-            t(&p.surname),
-            Param::Date(p.birth_date),
-            o(p.email.as_ref()),
-            o(p.phone.as_ref()),
-            o(a.map(|a| &a.street)),
-            o(a.and_then(|a| a.house_no.as_ref())),
-            o(a.map(|a| &a.postal_code)),
-            o(a.map(|a| &a.city)),
-            o(a.map(|a| &a.country)),
-            o(p.message.as_ref()),
+        ];
+        v.extend(person_params(&self.tenant.main_tenant));
+        v.extend([
             Param::Date(self.tenant.move_in),
             t(&household),
             count(self.tenant.household.len()),
@@ -165,10 +157,9 @@ impl TenantRow {
             t(&self.dossier_name()),
             t(&self.source),
             t(&self.payload_hash),
-            o(self.person_match.linked_person_no.as_ref()),
-            o(self.person_match.score.as_ref()),
-            o(self.person_match.note.as_ref()),
-        ])
+        ]);
+        v.extend(self.person_match.params());
+        Ok(v)
     }
 
     fn document_params(&self) -> Vec<Vec<Param>> {
@@ -195,11 +186,7 @@ impl TenantRow {
 }
 
 fn write_error(transient: bool, source: impl Into<BoxError>) -> ErpError {
-    ErpError::Write {
-        table: TENANTS_TABLE,
-        transient,
-        source: source.into(),
-    }
+    write_error_in(TENANTS_TABLE, transient, source)
 }
 
 fn sqlx_error(e: sqlx::Error) -> ErpError {
@@ -208,17 +195,6 @@ fn sqlx_error(e: sqlx::Error) -> ErpError {
 
 fn sqlite_error(e: rusqlite::Error) -> ErpError {
     write_error(crate::sink::sqlite_transient(&e), e)
-}
-
-fn insert(table: &str, cols: &[&str], pg: bool, conflict: &str) -> String {
-    let ph: Vec<String> = (1..=cols.len())
-        .map(|i| if pg { format!("${i}") } else { "?".to_owned() })
-        .collect();
-    format!(
-        "INSERT INTO {table} ({}) VALUES ({}){conflict}",
-        cols.join(", "),
-        ph.join(", ")
-    )
 }
 
 /// Copies the dossier's files from `from` into `to` (created), each via `*.part`, fsync and
@@ -274,22 +250,32 @@ impl ErpSink {
         let params = row.params()?;
         let docs = row.document_params();
         let external_ref = row.external_ref.clone();
+        let backend = self.backend;
+        let ins = insert_row_sql(
+            backend,
+            TENANTS_TABLE,
+            &TENANT_WRITE_COLUMNS,
+            "external_ref",
+            true,
+        );
+        let ins_doc = insert_row_sql(
+            backend,
+            TENANT_DOCUMENTS_TABLE,
+            &TENANT_DOCUMENT_COLUMNS,
+            "tenant_ref, position",
+            false,
+        );
+        let select = format!(
+            "SELECT id FROM {TENANTS_TABLE} WHERE external_ref = {}",
+            if backend == crate::source::Backend::Postgres {
+                "$1"
+            } else {
+                "?"
+            }
+        );
         match &self.pool {
             Pool::Sqlite(target) => {
                 let target = target.clone();
-                let ins = insert(
-                    TENANTS_TABLE,
-                    &TENANT_WRITE_COLUMNS,
-                    false,
-                    " ON CONFLICT (external_ref) DO NOTHING",
-                );
-                let ins_doc = insert(
-                    TENANT_DOCUMENTS_TABLE,
-                    &TENANT_DOCUMENT_COLUMNS,
-                    false,
-                    " ON CONFLICT (tenant_ref, position) DO NOTHING",
-                );
-                let select = format!("SELECT id FROM {TENANTS_TABLE} WHERE external_ref = ?");
                 tokio::task::spawn_blocking(move || -> Result<SinkWrite, ErpError> {
                     let mut conn = target.open().map_err(sqlite_error)?;
                     let tx = conn
@@ -314,44 +300,24 @@ impl ErpSink {
             }
             Pool::Postgres(pool) => {
                 let mut tx = pool.begin().await.map_err(sqlx_error)?;
-                let ins = insert(
-                    TENANTS_TABLE,
-                    &TENANT_WRITE_COLUMNS,
-                    true,
-                    " ON CONFLICT (external_ref) DO NOTHING RETURNING id",
-                );
-                let mut q = sqlx::query_scalar::<_, i64>(&ins);
-                for p in params {
-                    q = bind_pg(q, p);
-                }
-                let inserted = q.fetch_optional(&mut *tx).await.map_err(sqlx_error)?;
-                let ins_doc = insert(
-                    TENANT_DOCUMENTS_TABLE,
-                    &TENANT_DOCUMENT_COLUMNS,
-                    true,
-                    " ON CONFLICT (tenant_ref, position) DO NOTHING",
-                );
+                let inserted =
+                    sqlx::query_scalar_with::<_, i64, _>(&ins, pg_args(TENANTS_TABLE, params)?)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(sqlx_error)?;
                 for d in docs {
-                    let mut q = sqlx::query(&ins_doc);
-                    for p in d {
-                        q = match p {
-                            Param::Text(v) => q.bind(v),
-                            Param::Date(v) => q.bind(v),
-                            Param::Time(v) => q.bind(v),
-                            Param::Int(v) => q.bind(v),
-                        };
-                    }
-                    q.execute(&mut *tx).await.map_err(sqlx_error)?;
+                    sqlx::query_with(&ins_doc, pg_args(TENANT_DOCUMENTS_TABLE, d)?)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(sqlx_error)?;
                 }
                 let erp_id = match inserted {
                     Some(id) => id,
-                    None => sqlx::query_scalar::<_, i64>(&format!(
-                        "SELECT id FROM {TENANTS_TABLE} WHERE external_ref = $1"
-                    ))
-                    .bind(&external_ref)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(sqlx_error)?,
+                    None => sqlx::query_scalar::<_, i64>(&select)
+                        .bind(&external_ref)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(sqlx_error)?,
                 };
                 tx.commit().await.map_err(sqlx_error)?;
                 Ok(SinkWrite {
@@ -361,7 +327,6 @@ impl ErpSink {
             }
             Pool::MySql(pool) => {
                 let mut tx = pool.begin().await.map_err(sqlx_error)?;
-                let select = format!("SELECT id FROM {TENANTS_TABLE} WHERE external_ref = ?");
                 let existing: Option<i64> = sqlx::query_scalar(&format!("{select} FOR UPDATE"))
                     .bind(&external_ref)
                     .fetch_optional(&mut *tx)
@@ -374,11 +339,7 @@ impl ErpSink {
                         inserted: false,
                     });
                 }
-                let ins = insert(TENANTS_TABLE, &TENANT_WRITE_COLUMNS, false, "");
-                let mut q = sqlx::query(&ins);
-                for p in params {
-                    q = bind_my(q, p);
-                }
+                let q = sqlx::query_with(&ins, mysql_args(TENANTS_TABLE, params)?);
                 let erp_id = match q.execute(&mut *tx).await {
                     Ok(done) => {
                         i64::try_from(done.last_insert_id()).map_err(|e| write_error(false, e))?
@@ -399,13 +360,11 @@ impl ErpSink {
                     }
                     Err(e) => return Err(sqlx_error(e)),
                 };
-                let ins_doc = insert(TENANT_DOCUMENTS_TABLE, &TENANT_DOCUMENT_COLUMNS, false, "");
                 for d in docs {
-                    let mut q = sqlx::query(&ins_doc);
-                    for p in d {
-                        q = bind_my(q, p);
-                    }
-                    q.execute(&mut *tx).await.map_err(sqlx_error)?;
+                    sqlx::query_with(&ins_doc, mysql_args(TENANT_DOCUMENTS_TABLE, d)?)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(sqlx_error)?;
                 }
                 tx.commit().await.map_err(sqlx_error)?;
                 Ok(SinkWrite {
@@ -466,27 +425,5 @@ impl ErpSink {
             }
         };
         Ok(u64::try_from(n).unwrap_or(0))
-    }
-}
-
-type PgScalar<'q> = sqlx::query::QueryScalar<'q, sqlx::Postgres, i64, sqlx::postgres::PgArguments>;
-
-fn bind_pg(q: PgScalar<'_>, p: Param) -> PgScalar<'_> {
-    match p {
-        Param::Text(v) => q.bind(v),
-        Param::Date(v) => q.bind(v),
-        Param::Time(v) => q.bind(v),
-        Param::Int(v) => q.bind(v),
-    }
-}
-
-type MyQuery<'q> = sqlx::query::Query<'q, sqlx::MySql, sqlx::mysql::MySqlArguments>;
-
-fn bind_my(q: MyQuery<'_>, p: Param) -> MyQuery<'_> {
-    match p {
-        Param::Text(v) => q.bind(v),
-        Param::Date(v) => q.bind(v),
-        Param::Time(v) => q.bind(v.naive_utc()),
-        Param::Int(v) => q.bind(v),
     }
 }
